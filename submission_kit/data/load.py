@@ -1,0 +1,48 @@
+"""Load the datasets a build needs, checked against every output's declared needs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from submission_kit.data.contracts import (
+    DatasetNeed,
+    merge_needs,
+    require_dataset,
+    require_subjects_in_adsl,
+)
+from submission_kit.data.io import read_dataset
+from submission_kit.study import Study
+
+
+@dataclass(frozen=True, slots=True)
+class StudyData:
+    frames: Mapping[str, pd.DataFrame]
+    paths: Mapping[str, Path]
+    sha256: Mapping[str, str]  # dataset -> sha256 of the file read: provenance for every number
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_study_data(study: Study, declared: Iterable[DatasetNeed]) -> StudyData:
+    """Read each needed dataset once, check it, then check subjects against ADSL."""
+    merged = merge_needs(declared)
+    frames, paths, hashes = {}, {}, {}
+    for name in sorted(merged):
+        source = study.dataset(name)
+        raw = read_dataset(source.path)
+        frames[name] = require_dataset(raw, merged[name], source.path)
+        paths[name] = source.path
+        hashes[name] = file_sha256(source.path)
+    require_subjects_in_adsl(frames, paths)
+    return StudyData(frames=frames, paths=paths, sha256=hashes)

@@ -1,0 +1,125 @@
+"""Kaplan-Meier plot with a numbers-at-risk table, drawn from `KMCurve`s (no statistics here).
+
+Arms differ by line style as well as colour, so the figure reads in greyscale print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from submission_kit.analysis.survival import KMCurve
+from submission_kit.figures.render import as_png, as_svg, figure_style
+
+_COLOURS = ("#1b4f9c", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00")
+_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class KMSeries:
+    label: str  # legend text, e.g. "Placebo (N=110)"
+    short_label: str  # numbers-at-risk row label, e.g. "Placebo"
+    curve: KMCurve
+    at_risk: tuple[int, ...]  # numbers at risk at KMPlot.risk_times
+
+
+@dataclass(frozen=True, slots=True)
+class KMPlot:
+    series: tuple[KMSeries, ...]
+    risk_times: tuple[float, ...]
+    x_label: str
+    y_label: str
+    x_max: float
+    annotation: tuple[str, ...] = ()  # already formatted lines, e.g. "HR 0.81 (0.53, 1.23)"
+    width_in: float = 6.5
+    height_in: float = 4.8
+    font: str = "Liberation Serif"
+    font_pt: float = 9.0
+    show_ci: bool = False
+
+
+def numbers_at_risk(curve: KMCurve, times: Sequence[float], time: np.ndarray) -> tuple[int, ...]:
+    """Subjects still at risk (time >= t) at each tick, from the raw times."""
+    return tuple(int((time >= t).sum()) for t in times)
+
+
+def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
+    """(svg, png) of the plot."""
+    import matplotlib.pyplot as plt
+
+    with figure_style(plot.font, plot.font_pt):
+        rows = len(plot.series)
+        fig = plt.figure(figsize=(plot.width_in, plot.height_in))
+        table_share = 0.09 + 0.055 * rows
+        left = _left_margin(fig, plot)
+        ax = fig.add_axes((left, table_share + 0.12, 0.97 - left, 0.84 - table_share))
+        for i, series in enumerate(plot.series):
+            _draw_series(ax, series, i, plot)
+        _format_axes(ax, plot)
+        _draw_risk_table(fig, ax, plot, table_share)
+        svg, png = as_svg(fig), as_png(fig)
+        plt.close(fig)
+    return svg, png
+
+
+def _draw_series(ax, series: KMSeries, index: int, plot: KMPlot) -> None:  # type: ignore[no-untyped-def]
+    c = series.curve
+    colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[index % len(_DASHES)]
+    ax.step(c.times, c.survival, where="post", color=colour, linestyle=dash, linewidth=1.4,
+            label=series.label)
+    if plot.show_ci:
+        ax.fill_between(c.times, c.lower, c.upper, step="post", color=colour, alpha=0.12,
+                        linewidth=0)
+    censored = np.array([t for t in c.censored_times if t <= plot.x_max])
+    if censored.size:
+        idx = np.searchsorted(c.times, censored, side="right") - 1
+        ax.plot(censored, np.asarray(c.survival)[idx], linestyle="none", marker="+",
+                markersize=5, color=colour)
+
+
+def _format_axes(ax, plot: KMPlot) -> None:  # type: ignore[no-untyped-def]
+    ax.set_xlim(0, plot.x_max)
+    ax.set_ylim(0, 1.02)
+    ax.set_xticks(plot.risk_times)
+    ax.set_xticklabels([f"{t:g}" for t in plot.risk_times])
+    ax.set_xlabel(plot.x_label)
+    ax.set_ylabel(plot.y_label)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.legend(loc="best", frameon=False)
+    if plot.annotation:
+        ax.text(0.98, 0.97, "\n".join(plot.annotation), transform=ax.transAxes, ha="right",
+                va="top", fontsize=plot.font_pt)
+
+
+def _left_margin(fig, plot: KMPlot) -> float:  # type: ignore[no-untyped-def]
+    """Room for the longest risk-table label, measured with the renderer, so labels never
+    run into the counts at time 0 (which sit on the y axis)."""
+    renderer = fig.canvas.get_renderer()
+    widest = 0.0
+    for series in plot.series:
+        probe = fig.text(0, 0, series.short_label, fontsize=plot.font_pt)
+        widest = max(widest, probe.get_window_extent(renderer).width)
+        probe.remove()
+    pad = 0.3 * fig.dpi  # inches of air between label and the first count
+    return min(max(0.11, (widest + pad) / fig.bbox.width), 0.45)
+
+
+def _draw_risk_table(fig, ax, plot: KMPlot, share: float) -> None:  # type: ignore[no-untyped-def]
+    """Numbers at risk under the x axis, aligned with the ticks (data x, figure y)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    trans = blended_transform_factory(ax.transData, fig.transFigure)
+    label_trans = blended_transform_factory(fig.transFigure, fig.transFigure)
+    label_x = ax.get_position().x0 - 0.15 * fig.dpi / fig.bbox.width
+    top = share - 0.005
+    fig.text(0.01, top, "Number at risk", transform=label_trans, fontweight="bold",
+             va="top", fontsize=plot.font_pt)
+    for i, series in enumerate(plot.series):
+        y = top - 0.055 * (i + 1)
+        fig.text(label_x, y, series.short_label, transform=label_trans, va="top", ha="right",
+                 fontsize=plot.font_pt, color=_COLOURS[i % len(_COLOURS)])
+        for t, n in zip(plot.risk_times, series.at_risk, strict=True):
+            fig.text(t, y, str(n), transform=trans, ha="center", va="top",
+                     fontsize=plot.font_pt)

@@ -1,0 +1,31 @@
+"""The figure model: a rendered figure plus the words around it (title, footnotes, source)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from submission_kit.tables.model import Orientation
+
+
+@dataclass(frozen=True, slots=True)
+class FigureModel:
+    id: str  # ICH E3 number, "14.2.1"
+    title: tuple[str, ...]  # ("Figure 14.2.1", "Kaplan-Meier ...", "ITT Population")
+    svg: bytes
+    png: bytes
+    width_in: float
+    height_in: float
+    footnotes: tuple[str, ...] = ()
+    source: str = ""
+    orientation: Orientation = "portrait"
+    population: str = ""
+    alt_text: str = ""
+
+    @property
+    def caption(self) -> str:
+        return " — ".join(self.title[1:]) if len(self.title) > 1 else self.title[0]
+
+
+def figure_file_stem(figure_id: str) -> str:
+    """'14.2.1' -> 'f_14_2_1'."""
+    return "f_" + figure_id.replace(".", "_")

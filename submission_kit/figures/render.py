@@ -1,0 +1,61 @@
+"""matplotlib set-up shared by all figures: deterministic bytes, the study font, no warnings.
+
+SVG keeps text as text (svg.fonttype "none") so figure labels stay searchable in the PDF;
+the date stamp and random ids matplotlib puts in SVGs are removed (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+PNG_DPI = 200
+_FALLBACK_FONTS = ("Liberation Serif", "DejaVu Serif")
+
+
+def available_font(preferred: str) -> str:
+    """The preferred family if matplotlib can find it, else a serif that ships with it."""
+    for family in (preferred, *_FALLBACK_FONTS):
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family),
+                                  fallback_to_default=False)
+            return family
+        except ValueError:
+            continue
+    return "DejaVu Sans"
+
+
+@contextmanager
+def figure_style(font: str, size_pt: float) -> Iterator[None]:
+    rc = {
+        "font.family": available_font(font),
+        "font.size": size_pt,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "submission-kit",
+        "path.simplify": True,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+    with plt.rc_context(rc):
+        yield
+
+
+def as_svg(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def as_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
