@@ -98,7 +98,7 @@ def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, FigureMo
         footnotes=("+ = censored observation. HR from an unadjusted Cox model (Efron ties); "
                    "p-value from the unstratified log-rank test.",
                    *ctx.param("footnotes", (list, tuple), ())),
-        source=f"Source: ADSL, {ctx.param('dataset', str, 'adtte').upper()} "
+        source=f"ADSL, {ctx.param('dataset', str, 'adtte').upper()} "
                f"(PARAMCD = {ctx.param('paramcd', str)}); program {SPEC.name}.py",
         population=ctx.population.label,
         alt_text=f"{title}: Kaplan-Meier curves by treatment arm with numbers at risk.",

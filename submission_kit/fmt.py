@@ -39,7 +39,7 @@ def fmt_num(value: float | int | None, digits: int, mode: Rounding = "sas") -> s
 
 
 def fmt_int(value: float | int | None) -> str:
-    return MISSING if is_missing(value) else str(int(round(float(value))))  # type: ignore[arg-type]
+    return MISSING if is_missing(value) else str(round(float(value)))  # type: ignore[arg-type]
 
 
 def fmt_pct(numerator: int, denominator: int, digits: int = 1, mode: Rounding = "sas") -> str:

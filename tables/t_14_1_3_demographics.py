@@ -5,7 +5,8 @@ study.toml:
     population = "ITT"
     variables = [
       { var = "AGE", label = "Age (years)" },                          # numeric: n, mean ...
-      { var = "SEX", label = "Sex, n (%)", levels = ["M", "F"], display = { M = "Male", F = "Female" } },
+      { var = "SEX", label = "Sex, n (%)", levels = ["M", "F"],
+        display = { M = "Male", F = "Female" } },
     ]
 A variable is summarised as continuous when its values are numeric, else as categorical;
 `type = "categorical"` forces counts for numeric codes. `stats` picks continuous rows from
@@ -103,7 +104,7 @@ def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, TableMod
             "SD = standard deviation; Q1, Q3 = first and third quartiles.",
             *ctx.param("footnotes", (list, tuple), ()),
         ),
-        source=f"Source: ADSL; program {SPEC.name}.py",
+        source=f"ADSL; program {SPEC.name}.py",
         stub_header="Characteristic",
         population=ctx.population.label,
     )

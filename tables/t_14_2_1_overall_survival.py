@@ -120,7 +120,7 @@ def _model(ctx: OutputContext, subsets: list, rows: list, lay: SurvivalLayout) -
             "(Efron ties) with Wald 95% CI.",
             *ctx.param("footnotes", (list, tuple), ()),
         ),
-        source=f"Source: ADSL, {dataset} (PARAMCD = {ctx.param('paramcd', str)}); "
+        source=f"ADSL, {dataset} (PARAMCD = {ctx.param('paramcd', str)}); "
                f"program {SPEC.name}.py",
         stub_header="",
         population=ctx.population.label,

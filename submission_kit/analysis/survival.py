@@ -191,7 +191,7 @@ def cox_regression(frame: pd.DataFrame, duration: str, event: str, covariates: S
         )
         for name, row in summary.iterrows()
     )
-    return CoxResult(terms=terms, n=int(len(data)), n_events=int(data[event].sum()),
+    return CoxResult(terms=terms, n=len(data), n_events=int(data[event].sum()),
                      strata=tuple(strata))
 
 

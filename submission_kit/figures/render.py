@@ -7,16 +7,16 @@ the date stamp and random ids matplotlib puts in SVGs are removed (DESIGN.md §6
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 PNG_DPI = 200
 _FALLBACK_FONTS = ("Liberation Serif", "DejaVu Serif")

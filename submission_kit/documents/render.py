@@ -1,0 +1,179 @@
+"""Template + context -> `Document`. Jinja renders Markdown; markdown.py turns it into blocks.
+
+The environment is sandboxed and strict: an unknown name, a missing result or a table that
+was not built stops the build with the template file and line. Templates are looked up in
+the study's own template folders first, then in the bundled library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.documents.markdown import parse_markdown
+from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
+from submission_kit.documents.results_view import (
+    TraceEntry,
+    Tracer,
+    finalize_value,
+    make_filters,
+    results_view,
+    template_position,
+)
+from submission_kit.errors import UserError
+from submission_kit.figures.model import FigureModel
+from submission_kit.study import DocumentConfig, Study
+from submission_kit.tables.model import TableModel
+from submission_kit.tables.spec import BUNDLED
+
+SYNTHETIC_BANNER = "Synthetic data — for demonstration only"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    document: Document
+    trace: tuple[TraceEntry, ...]
+    markdown: str  # the rendered Markdown, kept for diffs and debugging
+
+
+def template_dirs(study: Study) -> list[Path]:
+    return [*study.template_dirs, BUNDLED / "templates"]
+
+
+def long_date(day: dt.date) -> str:
+    """'30 September 2021': day-month-year reads the same in the US and the EU."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def render_document(study: Study, config: DocumentConfig,
+                    results: Mapping[str, AnalysisResults],
+                    tables: Mapping[str, TableModel],
+                    figures: Mapping[str, FigureModel]) -> RenderedDocument:
+    tracer = Tracer()
+    env = _environment(study, tracer, tables, figures)
+    try:
+        template = env.get_template(config.template)
+        text = template.render(_context(study, config, results))
+    except jinja2.TemplateNotFound as exc:
+        folders = ", ".join(str(d) for d in template_dirs(study))
+        raise UserError(f"{study.path}: [documents.{config.id}] template {exc.name!r} not "
+                        f"found in {folders}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"template {exc.filename or exc.name} line {exc.lineno}: "
+                        f"{exc.message}") from None
+    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
+        raise UserError(f"{_template_line(exc, config.template)}: {exc}") from None
+    blocks = parse_markdown(text, config.template)
+    used_tables = {b.table_id: tables[b.table_id] for b in blocks if isinstance(b, TableRef)}
+    used_figures = {b.figure_id: figures[b.figure_id] for b in blocks
+                    if isinstance(b, FigureRef)}
+    document = Document(
+        id=config.id,
+        title_page=_title_page(study, config),
+        blocks=blocks,
+        tables=used_tables,
+        figures=used_figures,
+        running_header=running_header(study, config.title),
+        running_footer=f"{study.identity.sponsor} — {config.id} v{study.identity.version}",
+        author=study.identity.sponsor,
+        subject=f"{study.identity.product}: {study.identity.indication}",
+        keywords=f"{study.id}; {study.identity.protocol}; {config.id}",
+        date_iso=study.data_cutoff.isoformat(),
+        style=study.style,
+    )
+    return RenderedDocument(document, tuple(tracer.entries), text)
+
+
+def running_header(study: Study, title: str = "") -> str:
+    """'MIROCALS-SIM — Type B Meeting Package — Synthetic data — for demonstration only'."""
+    parts = [study.id, *([title] if title and title != study.id else [])]
+    if study.identity.synthetic:
+        parts.append(SYNTHETIC_BANNER)
+    return " — ".join(parts)
+
+
+def _template_line(exc: Exception, default: str) -> str:
+    """Jinja rewrites tracebacks so template frames carry the template file and line."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".j2", ".jinja", ".md")):
+            return f"template {Path(frame.filename).name} line {frame.lineno}"
+    return f"template {default}"
+
+
+def _environment(study: Study, tracer: Tracer, tables: Mapping[str, TableModel],
+                 figures: Mapping[str, FigureModel]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(study)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is Markdown, escaped later by each writer
+        keep_trailing_newline=True,
+        finalize=finalize_value(tracer),
+    )
+    env.filters.update(make_filters(tracer, study.rounding))
+    env.globals.update(
+        table=lambda table_id: _directive("table", str(table_id), tables),
+        figure=lambda figure_id: _directive("figure", str(figure_id), figures),
+    )
+    return env
+
+
+def _directive(kind: str, output_id: str, built: Mapping[str, Any]) -> str:
+    if output_id not in built:
+        template, line = template_position()
+        known = ", ".join(sorted(built)) or "none"
+        raise UserError(f"template {template} line {line}: {kind} {output_id!r} is not built "
+                        f"by this study (built: {known}); add [{kind}s.\"{output_id}\"] to "
+                        "study.toml")
+    return f"\n```{{{kind}}} {output_id}\n```\n"
+
+
+def _context(study: Study, config: DocumentConfig, results: Mapping[str, AnalysisResults]
+             ) -> dict[str, Any]:
+    ident = study.identity
+    return {
+        "study": {
+            "id": ident.id, "title": ident.title, "sponsor": ident.sponsor,
+            "product": ident.product, "inn": ident.inn, "indication": ident.indication,
+            "protocol": ident.protocol, "phase": ident.phase, "nct": ident.nct,
+            "eudract": ident.eudract, "version": ident.version, "synthetic": ident.synthetic,
+            "data_cutoff": long_date(study.data_cutoff),
+            "arms": [{"key": a.key, "label": a.label, "value": a.value}
+                     for a in study.treatment.arms],
+            "populations": {k: p.label for k, p in study.populations.items()},
+        },
+        "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle},
+        "regulatory": study.regulatory,
+        "results": results_view(results),
+        # Parameters of each configured output, e.g. table_params["14.2.1"].timepoint_label
+        "table_params": {o.id: o.params for o in study.outputs if o.kind == "table"},
+        "figure_params": {o.id: o.params for o in study.outputs if o.kind == "figure"},
+    }
+
+
+def _title_page(study: Study, config: DocumentConfig) -> TitlePage:
+    ident = study.identity
+    lines = [
+        f"Product: {ident.product}" + (f" ({ident.inn})" if ident.inn else ""),
+        f"Proposed indication: {ident.indication}",
+        f"Sponsor: {ident.sponsor}",
+        f"Protocol: {ident.protocol}" + (f" (Phase {ident.phase})" if ident.phase else ""),
+    ]
+    ids = [x for x in (ident.nct and f"ClinicalTrials.gov {ident.nct}",
+                       ident.eudract and f"EudraCT {ident.eudract}") if x]
+    if ids:
+        lines.append("Registry: " + "; ".join(ids))
+    lines += [f"Version: {ident.version}", f"Data cutoff: {long_date(study.data_cutoff)}"]
+    return TitlePage(
+        title=config.title,
+        subtitle=config.subtitle or ident.title,
+        lines=tuple(lines),
+        banner=SYNTHETIC_BANNER if ident.synthetic else "",
+    )

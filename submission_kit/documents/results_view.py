@@ -1,0 +1,157 @@
+"""What templates see of the results: read-only nodes over the ARD, and the formatting filters
+that turn a `Stat` into text while recording where each number came from (the trace).
+
+A template never sees a bare float: `{{ results.t_14_2_1.cox.unadjusted.IL2.hr | num(2) }}`
+formats through `fmt` (the same rounding as the tables) and logs the key, value, text and
+template line. A missing key fails the build with the template name and line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Undefined
+
+from submission_kit import fmt
+from submission_kit.analysis.ard import AnalysisResults, Stat
+from submission_kit.errors import UserError
+from submission_kit.fmt import Rounding
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    ref: str  # "t_14_2_1:cox.unadjusted.IL2.hr"
+    value: Any
+    text: str  # as printed
+    template: str
+    line: int
+
+
+@dataclass(slots=True)
+class Tracer:
+    entries: list[TraceEntry] = field(default_factory=list)
+
+    def record(self, stat: Stat, text: str) -> str:
+        template, line = template_position()
+        self.entries.append(TraceEntry(stat.ref, stat.value, text, template, line))
+        return text
+
+
+def template_position() -> tuple[str, int]:
+    """(template name, line) of the innermost template frame on the stack. Jinja stores the
+    Template in each compiled module's globals and maps code lines back to template lines."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return str(template.name), int(template.get_corresponding_lineno(frame.f_lineno))
+        frame = frame.f_back  # type: ignore[assignment]
+    return "", 0
+
+
+class ResultNode(Mapping[str, Any]):
+    """One level of the key tree: attribute or item access goes one level down."""
+
+    __slots__ = ("_children", "_path")
+
+    def __init__(self, path: str, children: Mapping[str, Any]) -> None:
+        self._path = path
+        self._children = children
+
+    def __getitem__(self, key: str) -> Any:
+        child = self._children[key]  # KeyError -> Jinja's StrictUndefined names the key
+        return ResultNode(f"{self._path}.{key}", child) if isinstance(child, dict) else child
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._children)
+
+    def __len__(self) -> int:
+        return len(self._children)
+
+    def __repr__(self) -> str:
+        return f"<results {self._path}>"
+
+
+def results_view(results: Mapping[str, AnalysisResults]) -> ResultNode:
+    return ResultNode("results", {k: r.as_tree() for k, r in results.items()})
+
+
+def _require_stat(value: Any, filter_name: str) -> Stat:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing attribute
+    if not isinstance(value, Stat):
+        template, line = template_position()
+        raise UserError(f"template {template} line {line}: filter '{filter_name}' needs a "
+                        f"result statistic (results.<analysis>.<key>), got {value!r}")
+    return value
+
+
+def _require_node(value: Any, filter_name: str, parts: tuple[str, ...]) -> ResultNode:
+    if isinstance(value, Undefined):
+        str(value)
+    if not isinstance(value, ResultNode) or any(p not in value for p in parts):
+        template, line = template_position()
+        raise UserError(f"template {template} line {line}: filter '{filter_name}' needs a "
+                        f"result node with {', '.join(parts)}, got {value!r}")
+    return value
+
+
+def make_filters(tracer: Tracer, mode: Rounding) -> dict[str, Callable[..., str]]:
+    """The filters templates use for numbers; each one records a trace entry."""
+
+    def num(value: Any, digits: int = 1, scale: float = 1.0) -> str:
+        stat = _require_stat(value, "num")
+        shown = None if fmt.is_missing(stat.value) else float(stat.value) * scale  # type: ignore[arg-type]
+        return tracer.record(stat, fmt.fmt_num(shown, digits, mode))
+
+    def count(value: Any) -> str:
+        stat = _require_stat(value, "count")
+        return tracer.record(stat, fmt.fmt_int(stat.value))  # type: ignore[arg-type]
+
+    def pct(value: Any, digits: int = 1) -> str:
+        stat = _require_stat(value, "pct")
+        return tracer.record(stat, fmt.fmt_num(stat.value, digits, mode) + "%")  # type: ignore[arg-type]
+
+    def pvalue(value: Any) -> str:
+        """'p = 0.041' or 'p < 0.001' — ready for a sentence."""
+        stat = _require_stat(value, "pvalue")
+        text = fmt.fmt_pvalue(stat.value, 3, mode)  # type: ignore[arg-type]
+        shown = f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
+        return tracer.record(stat, shown)
+
+    def est_ci(value: Any, digits: int = 2, scale: float = 1.0, est: str = "hr",
+               sep: str = " to ") -> str:
+        """'0.81 (95% CI: 0.53 to 1.23)' from a node with <est>, lcl and ucl."""
+        node = _require_node(value, "est_ci", (est, "lcl", "ucl"))
+        parts = []
+        for key in (est, "lcl", "ucl"):
+            stat = node[key]
+            scaled = None if fmt.is_missing(stat.value) else float(stat.value) * scale
+            parts.append(tracer.record(stat, fmt.fmt_num(scaled, digits, mode)))
+        return f"{parts[0]} (95% CI: {parts[1]}{sep}{parts[2]})"
+
+    return {"num": num, "count": count, "pct": pct, "pvalue": pvalue, "est_ci": est_ci}
+
+
+def finalize_value(tracer: Tracer) -> Callable[[Any], Any]:
+    """Printing a statistic without a filter is an error: a number must say how it rounds."""
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, (Stat, ResultNode)):
+            template, line = template_position()
+            key = value.ref if isinstance(value, Stat) else repr(value)
+            raise UserError(f"template {template} line {line}: {key} is printed without a "
+                            "format; use a filter such as | num(1), | count, | pct, | pvalue "
+                            "or | est_ci")
+        return value
+
+    return finalize
