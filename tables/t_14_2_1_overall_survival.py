@@ -8,6 +8,7 @@ study.toml:
     timepoint = 640                     # KM estimate shown at this time (optional)
     timepoint_label = "Day 640"
     event_label = "Deaths"
+    median_label = "Median survival"    # row label of the KM median (default: time to event)
     strata = ["COUNTRY", "ONSET"]       # ADSL variables of the stratified log-rank (optional)
     covariates = ["COUNTRY", "ONSET", "AGE"]   # adjusted Cox model (optional)
     reference = "PBO"                   # arm key of the comparator (default: first arm)
@@ -60,6 +61,7 @@ def _layout(ctx: OutputContext) -> SurvivalLayout:
     return SurvivalLayout(
         reference=reference,
         event_label=ctx.param("event_label", str, "Events"),
+        median_label=ctx.param("median_label", str, "Median time to event"),
         time_unit=unit,
         timepoint=timepoint,
         timepoint_label=ctx.param("timepoint_label", str, f"{timepoint:g} {unit}"

@@ -31,6 +31,7 @@ from submission_kit.tables.summary import ArmSubset
 class SurvivalLayout:
     reference: str  # arm key of the comparator
     event_label: str = "Events"
+    median_label: str = "Median time to event"
     time_unit: str = "days"
     timepoint: float | None = None
     timepoint_label: str = ""
@@ -74,7 +75,7 @@ def km_rows(ard: ArdBuilder, subsets: Sequence[ArmSubset], lay: SurvivalLayout) 
         rows += [Row(f"Kaplan-Meier survival at {lay.timepoint_label}", ("",) * len(subsets)),
                  Row("% (95% CI)", tuple(c for c, _ in estimate), 1,
                      tuple(k for _, k in estimate))]
-    rows.append(Row(f"Median survival, {lay.time_unit} (95% CI)", tuple(c for c, _ in median),
+    rows.append(Row(f"{lay.median_label}, {lay.time_unit} (95% CI)", tuple(c for c, _ in median),
                     0, tuple(k for _, k in median)))
     return rows
 

@@ -1,0 +1,80 @@
+"""Benchmark: cold build of the demo study (fresh interpreter, empty output), with peak memory.
+
+    python bench/run.py [--repeat N] [--subjects N] [--jobs N]
+
+--subjects also simulates a demo study of that size (e.g. 10000) and builds it the same way.
+Prints wall time per run, the median, and the peak resident memory of the build process.
+Figures vary with the machine: compare ratios (e.g. 10,000 vs 220 subjects), not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLI = [sys.executable, "-m", "submission_kit"]
+
+
+def timed_build(args: list[str], out: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one `submission-kit build` in a new process."""
+    shutil.rmtree(out, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([*CLI, "build", "--out", str(out), *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the maximum over all children so far: report it as an upper
+    # bound when it did not grow (an earlier child was bigger).
+    return seconds, max(peak_kb, before) / 1024
+
+
+def scaled_study(workdir: Path, subjects: int) -> Path:
+    """A copy of the demo study whose data are simulated with `subjects` subjects."""
+    from submission_kit.cli import DEMO_STUDY
+
+    study_dir = workdir / f"demo-{subjects}"
+    subprocess.run([*CLI, "demo-data", str(study_dir / "data"), "--subjects", str(subjects),
+                    "--format", "parquet"], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    (study_dir / "study.toml").write_text(DEMO_STUDY.read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    return study_dir / "study.toml"
+
+
+def report(name: str, runs: list[tuple[float, float]]) -> float:
+    times = [t for t, _ in runs]
+    median = statistics.median(times)
+    print(f"{name}: cold build {median:.2f} s median of {len(times)} "
+          f"({', '.join(f'{t:.2f}' for t in times)}); peak RSS {max(m for _, m in runs):.0f} MB")
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--subjects", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
+    jobs = ["--jobs", str(args.jobs)]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        demo = report("demo (220 subjects)",
+                      [timed_build(jobs, work / "out") for _ in range(args.repeat)])
+        if args.subjects:
+            study = scaled_study(work, args.subjects)
+            scaled = report(f"demo ({args.subjects} subjects)",
+                            [timed_build(["--study", str(study), *jobs], work / "out")
+                             for _ in range(args.repeat)])
+            print(f"ratio {args.subjects} / 220 subjects: {scaled / demo:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,382 @@
+"""DOCX writer: a `Document` becomes Word bytes, byte-identical for the same input.
+
+Word-native headings (navigation pane), real TOC / SEQ / PAGE / NUMPAGES fields whose cached
+results already read correctly, captions, repeating table header rows, rows that do not split,
+and portrait and landscape sections. The body is built as one XML string and parsed once
+(docx_ooxml); python-docx supplies the package, parts and relationships.
+
+A document whose title page has no title and whose only block is one TableRef or FigureRef is
+a standalone TLF: no title page and no caption. Its title lines go in the page header and its
+footnotes and source in the page footer, so they sit above and below the table on every page
+of a long table or listing (anchors.md pain point 2), as in pharma RTF outputs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.parts.document import DocumentPart
+from docx.parts.hdrftr import FooterPart, HeaderPart
+
+from submission_kit.documents.model import (
+    Block,
+    Document,
+    FigureRef,
+    Heading,
+    Inline,
+    ListBlock,
+    ListOfFigures,
+    ListOfTables,
+    PageBreak,
+    Paragraph,
+    SimpleTable,
+    TableOfContents,
+    TableRef,
+)
+from submission_kit.figures.model import FigureModel, figure_file_stem
+from submission_kit.tables.model import TableModel
+from submission_kit.writers.docx_ooxml import (
+    MONO_FONT,
+    Geometry,
+    abstract_num,
+    bookmark,
+    field,
+    field_begin,
+    field_end,
+    hyperlink,
+    normalize_zip,
+    num,
+    page_break,
+    para,
+    right_tab,
+    rpr,
+    run,
+    sect_pr,
+    section_end,
+    spacer,
+)
+from submission_kit.writers.docx_package import (
+    drop_template_leftovers,
+    replace_body,
+    set_core_properties,
+    set_update_fields,
+)
+from submission_kit.writers.docx_plan import (
+    Entry,
+    bookmark_name,
+    is_standalone_tlf,
+    plan_document,
+    require_models,
+    resolve,
+    standalone_model,
+)
+from submission_kit.writers.docx_styles import TOC_LEVELS, install_styles
+from submission_kit.writers.docx_tlf import (
+    drawing_xml,
+    figure_size,
+    has_notes,
+    notes_xml,
+    simple_table_xml,
+    titles_xml,
+    tlf_table,
+)
+
+__all__ = ["as_docx", "bookmark_name", "is_standalone_tlf", "write_docx"]
+
+_BULLET_ABSTRACT, _ORDERED_ABSTRACT = 90, 91
+_FIRST_NUM_ID = 100
+
+
+def as_docx(doc: Document) -> bytes:
+    """The whole document as DOCX bytes; the same `Document` always gives the same bytes."""
+    require_models(doc)
+    word = docx.Document()
+    geo = Geometry.from_page(doc.style.page)
+    install_styles(word, doc.style, geo, doc.language)
+    body = _Body(doc, word.part, geo).build()
+    replace_body(word, body)
+    set_core_properties(word, doc)
+    set_update_fields(word)
+    drop_template_leftovers(word)
+    buf = io.BytesIO()
+    word.save(buf)
+    return normalize_zip(buf.getvalue())
+
+
+def write_docx(doc: Document, path: Path) -> None:
+    Path(path).write_bytes(as_docx(doc))
+
+
+# --- the body ---
+
+class _Body:
+    """Writes the blocks in order; tracks sections, ids and list numbering while it goes."""
+
+    def __init__(self, doc: Document, part: DocumentPart, geo: Geometry) -> None:
+        self.doc, self.part, self.geo = doc, part, geo
+        self.font = doc.style.font
+        self.head_font = doc.style.heading_font or doc.style.font
+        self.plan = plan_document(doc)
+        self.tlf = standalone_model(doc)
+        self.out: list[str] = []
+        self._bookmark_ids = count(1)
+        self._drawing_ids = count(1)
+        self._num_ids = count(_FIRST_NUM_ID)
+        self._nums: list[str] = []
+        self._bullet_num = 0
+        self._orient = "portrait"
+        self._has_content = False
+        self._last_break = False
+        self._header_rid = ""
+        self._footer_rids: dict[str, str] = {}
+
+    def build(self) -> str:
+        if self.doc.title_page.title:
+            self._title_page()
+        for i, block in enumerate(self.doc.blocks):
+            self._top_block(i, block)
+        if self._last_break:
+            self.out.pop()
+        self._install_numbering()
+        return "".join(self.out) + self._sect(self._orient)
+
+    def _emit(self, xml: str) -> None:
+        self.out.append(xml)
+        self._has_content, self._last_break = True, False
+
+    def _page_break(self) -> None:
+        if self._has_content and not self._last_break:
+            self._emit(page_break())
+            self._last_break = True
+
+    # sections, header and footer
+
+    def _orientation(self, orient: str) -> None:
+        """Close the current section when the orientation changes; a page break just before
+        is dropped, the section break already starts a new page."""
+        if orient == self._orient:
+            return
+        if self._has_content:
+            if self._last_break:
+                self.out.pop()
+            self.out.append(section_end(self._sect(self._orient)))
+            self._has_content = self._last_break = False
+        self._orient = orient
+
+    def _sect(self, orient: str) -> str:
+        if not self._header_rid:
+            self._header_rid = self._add_story(self.part.add_header_part, self._header_xml())
+        if orient not in self._footer_rids:
+            self._footer_rids[orient] = self._add_story(self.part.add_footer_part,
+                                                        self._footer_xml(orient))
+        return sect_pr(self.geo, orient, self._header_rid, self._footer_rids[orient])
+
+    def _add_story(self, add: Callable[[], tuple[HeaderPart | FooterPart, str]], xml: str) -> str:
+        story, rid = add()
+        element = story.element
+        for child in list(element):
+            element.remove(child)
+        element.extend(list(parse_xml(f"<w:hdr {nsdecls('w', 'r')}>{xml}</w:hdr>")))
+        return rid
+
+    def _header_xml(self) -> str:
+        head = para(run(self.doc.running_header, rpr(self.font)), "RunningHead",
+                    spacing='w:after="120"' if self.tlf else "")
+        return head + (titles_xml(self.tlf.title, self.font) if self.tlf else "")
+
+    def _footer_xml(self, orient: str) -> str:
+        """Running footer on the left, 'Page X of Y' (real PAGE / NUMPAGES) on the right."""
+        run_pr = rpr(self.font)
+        content = (run(self.doc.running_footer + "\tPage ", run_pr) + field("PAGE", "1", run_pr)
+                   + run(" of ", run_pr) + field("NUMPAGES", "1", run_pr))
+        notes = notes_xml(self.tlf.footnotes, self.tlf.source, self.font) if self.tlf else ""
+        return notes + para(content, "RunningHead", tabs=right_tab(self.geo.text_width(orient)),
+                            spacing='w:before="120"' if notes else "")
+
+    # blocks
+
+    def _title_page(self) -> None:
+        tp = self.doc.title_page
+        self._emit(para(run(tp.title, rpr(self.head_font)), "Title"))
+        if tp.subtitle:
+            self._emit(para(run(tp.subtitle, rpr(self.head_font)), "Subtitle"))
+        for line in tp.lines:
+            self._emit(para(run(line, rpr(self.font)), jc="center"))
+        if tp.banner:
+            self._emit(para(run(tp.banner, rpr(self.font, bold=True)),
+                            spacing='w:before="480"', jc="center"))
+        self._page_break()
+
+    def _top_block(self, index: int, block: Block) -> None:
+        if isinstance(block, TableRef | FigureRef):
+            self._tlf(index, block)
+        elif isinstance(block, PageBreak):
+            self._page_break()
+        else:
+            self._orientation("portrait")
+            self._block(block, self.plan.headings.get(index))
+
+    def _block(self, block: Block, entry: Entry | None = None) -> None:
+        if isinstance(block, Heading):
+            self._heading(block, entry)
+        elif isinstance(block, Paragraph):
+            self._emit(para(self._inlines(block.inlines)))
+        elif isinstance(block, ListBlock):
+            self._list(block, 0)
+        elif isinstance(block, TableOfContents):
+            self._toc(block)
+        elif isinstance(block, ListOfTables | ListOfFigures):
+            self._list_of(block)
+        elif isinstance(block, SimpleTable):
+            self._simple_table(block)
+        elif isinstance(block, PageBreak):
+            self._page_break()
+        elif isinstance(block, TableRef | FigureRef):
+            self._tlf(-1, block)
+
+    def _heading(self, heading: Heading, entry: Entry | None) -> None:
+        style = f"Heading{min(max(heading.level, 1), 6)}"
+        content = self._inlines(heading.inlines, self.head_font)
+        if entry is not None:
+            prefix = run(entry.number + " ", rpr(self.head_font)) if entry.number else ""
+            content = bookmark(entry.anchor, next(self._bookmark_ids), prefix + content)
+        self._emit(para(content, style))
+
+    def _inlines(self, inlines: tuple[Inline, ...], font: str = "", bold: bool = False) -> str:
+        out = []
+        for t in inlines:
+            run_pr = rpr(MONO_FONT if t.code else font or self.font, bold=t.bold or bold,
+                         italic=t.italic, sup=t.superscript, link=bool(t.href))
+            xml = run(t.text, run_pr)
+            out.append(self._link(t.href, xml) if t.href else xml)
+        return "".join(out)
+
+    def _link(self, href: str, content: str) -> str:
+        if href.startswith("#"):
+            return hyperlink(content, anchor=bookmark_name(href[1:]))
+        return hyperlink(content, rid=self.part.relate_to(href, RT.HYPERLINK, is_external=True))
+
+    # lists
+
+    def _list(self, block: ListBlock, depth: int) -> None:
+        level = min(depth, 8)
+        numbering = (self._num_for(block, level), level)
+        for item in block.items:
+            if not item or not isinstance(item[0], Paragraph):
+                self._emit(para("", "ListParagraph", numbering=numbering))
+            for j, sub in enumerate(item):
+                if isinstance(sub, Paragraph):
+                    first = j == 0
+                    self._emit(para(self._inlines(sub.inlines), "ListParagraph",
+                                    numbering=numbering if first else None,
+                                    ind_left=0 if first else 360 * (level + 1)))
+                elif isinstance(sub, ListBlock):
+                    self._list(sub, depth + 1)
+                else:
+                    self._block(sub)
+
+    def _num_for(self, block: ListBlock, level: int) -> int:
+        """Bullets share one list; every numbered list gets its own, starting at `start`."""
+        if not block.ordered:
+            if not self._bullet_num:
+                self._bullet_num = next(self._num_ids)
+                self._nums.append(num(self._bullet_num, _BULLET_ABSTRACT))
+            return self._bullet_num
+        num_id = next(self._num_ids)
+        self._nums.append(num(num_id, _ORDERED_ABSTRACT, level, max(block.start, 1)))
+        return num_id
+
+    def _install_numbering(self) -> None:
+        if not self._nums:
+            return
+        root = self.part.numbering_part.element
+        defs = abstract_num(_BULLET_ABSTRACT, False, self.font) + abstract_num(
+            _ORDERED_ABSTRACT, True, self.font)
+        wrapper = f"<w:numbering {nsdecls('w')}>{defs}{''.join(self._nums)}</w:numbering>"
+        new = list(parse_xml(wrapper))
+        first_num = root.find(qn("w:num"))
+        for element in new[:2]:
+            if first_num is not None:
+                first_num.addprevious(element)
+            else:
+                root.append(element)
+        root.extend(new[2:])
+
+    # tables of contents
+
+    def _toc(self, block: TableOfContents) -> None:
+        depth = min(max(block.depth, 1), TOC_LEVELS)
+        self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
+        entries = [e for e in self.plan.headings.values() if e.level <= depth]
+        self._field_list(f'TOC \\o "1-{depth}" \\h \\z \\u', entries,
+                         lambda e: f"TOC{e.level}", "No table of contents entries found.")
+
+    def _list_of(self, block: ListOfTables | ListOfFigures) -> None:
+        kind = "Table" if isinstance(block, ListOfTables) else "Figure"
+        self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
+        self._field_list(f'TOC \\h \\z \\c "{kind}"', self.plan.captions_of(kind),
+                         lambda e: "TableofFigures", "No table of figures entries found.")
+
+    def _field_list(self, instr: str, entries: list[Entry], style: Callable[[Entry], str],
+                    empty: str) -> None:
+        """A TOC field spanning one paragraph per entry; each entry links to its bookmark and
+        carries a PAGEREF field that Word fills in when it updates fields on open."""
+        run_pr = rpr(self.font)
+        if not entries:
+            self._emit(para(field(instr, empty, run_pr)))
+            return
+        last = len(entries) - 1
+        for k, e in enumerate(entries):
+            link = hyperlink(run(e.text + "\t", run_pr)
+                             + field(f"PAGEREF {e.anchor} \\h", "", run_pr), anchor=e.anchor)
+            content = ((field_begin(instr, run_pr) if k == 0 else "") + link
+                       + (field_end(run_pr) if k == last else ""))
+            self._emit(para(content, style(e)))
+
+    # tables and figures
+
+    def _tlf(self, index: int, ref: TableRef | FigureRef) -> None:
+        _kind, model, _stem = resolve(self.doc, ref)
+        orient = "landscape" if model.orientation == "landscape" else "portrait"
+        self._orientation(orient)
+        entry = self.plan.captions.get(index)
+        if entry is not None:
+            self._emit(self._caption(entry))
+        if isinstance(model, TableModel):
+            core = tlf_table(model, self.font, self.geo.text_width(orient))
+        else:
+            core = self._picture(model, orient)
+        if self.tlf is None:  # in a document the numbered caption stands for the title lines
+            core = core + notes_xml(model.footnotes, model.source, self.font)
+        self._emit(core)
+        if isinstance(model, TableModel) and (self.tlf is not None or not has_notes(model)):
+            self._emit(spacer())  # a table may not end the body or touch the next table
+
+    def _caption(self, entry: Entry) -> str:
+        """'Table ' + SEQ Table + ': ' + label, bookmarked for TOC \\c and cross-references."""
+        run_pr = rpr(self.font)
+        content = (run(entry.kind + " ", run_pr)
+                   + field(f"SEQ {entry.kind} \\* ARABIC", entry.number, run_pr)
+                   + run(": " + entry.label, run_pr))
+        return para(bookmark(entry.anchor, next(self._bookmark_ids), content), "Caption")
+
+    def _picture(self, model: FigureModel, orient: str) -> str:
+        """The PNG, scaled to fit, centred, with the model's alt text."""
+        rid, _image = self.part.get_or_add_image(io.BytesIO(model.png))
+        size = figure_size(model, self.geo.text_width(orient), self.geo.text_height(orient))
+        picture = drawing_xml(rid, next(self._drawing_ids), size,
+                              f"{figure_file_stem(model.id)}.png", model.alt_text or model.caption)
+        return para(picture, spacing='w:after="120"', jc="center")
+
+    def _simple_table(self, block: SimpleTable) -> None:
+        header = [self._inlines(cell, bold=True) for cell in block.header]
+        rows = [[self._inlines(cell) for cell in row] for row in block.rows]
+        self._emit(simple_table_xml(header, rows, self.geo.text_width("portrait")))
+        self._emit(para(spacing='w:after="120"'))

@@ -1,0 +1,97 @@
+"""Package-level parts of the DOCX writer: main part swap, core properties, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from docx.document import Document as DocxDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from lxml import etree
+
+from submission_kit.documents.model import Document, FigureRef, TableRef
+from submission_kit.errors import UserError
+from submission_kit.writers.docx_plan import resolve
+
+_NO_DATE = date(2000, 1, 1)
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def replace_body(word: DocxDocument, body_xml: str) -> None:
+    """Parse the whole main part at once and swap it in. Moving a parsed body into the
+    template's tree makes lxml reconcile namespaces node by node (~25 s for 4,000 rows)."""
+    root = word.element
+    body = root.body
+    for child in list(body):
+        body.remove(child)
+    shell = etree.tostring(root, encoding="unicode")
+    head, tail = shell.split("<w:body/>")
+    word.part._element = parse_xml(f"{head}<w:body>{body_xml}</w:body>{tail}")
+
+
+def set_core_properties(word: DocxDocument, doc: Document) -> None:
+    """Document properties from the study; both dates are the data cutoff, never the clock."""
+    stamp = _cutoff(doc)
+    props = word.core_properties
+    props.title = _document_title(doc)
+    props.subject = doc.subject
+    props.author = doc.author
+    props.keywords = doc.keywords
+    props.language = doc.language
+    props.comments = ""
+    props.category = ""
+    props.created = stamp
+    props.modified = stamp
+    props.revision = 1
+    props.last_modified_by = doc.author
+
+
+def _cutoff(doc: Document) -> datetime:
+    try:
+        day = date.fromisoformat(doc.date_iso) if doc.date_iso else _NO_DATE
+    except ValueError:
+        raise UserError(f"document {doc.id!r}: date_iso {doc.date_iso!r} is not a "
+                        "YYYY-MM-DD date") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _document_title(doc: Document) -> str:
+    if doc.title_page.title or not doc.blocks:
+        return doc.title_page.title
+    first = doc.blocks[0]
+    if isinstance(first, TableRef | FigureRef):
+        _kind, model, _stem = resolve(doc, first)
+        return " ".join(model.title)
+    return ""
+
+
+# CT_Settings children that must follow w:updateFields (ECMA-376 schema order).
+_AFTER_UPDATE_FIELDS = {
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+    "listSeparator",
+}
+
+
+def set_update_fields(word: DocxDocument) -> None:
+    """Ask Word to refresh fields (TOC page numbers, NUMPAGES) when the file is opened."""
+    settings = word.settings.element
+    element = parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>')
+    for child in settings:
+        if isinstance(child.tag, str) and child.tag.split("}")[-1] in _AFTER_UPDATE_FIELDS:
+            child.addprevious(element)
+            return
+    settings.append(element)
+
+
+def drop_template_leftovers(word: DocxDocument) -> None:
+    """The template's thumbnail shows a blank page and its stylesWithEffects part carries the
+    old blue theme styles; neither describes this document."""
+    for rels, reltype in ((word.part.package.rels, RT.THUMBNAIL),
+                          (word.part.rels, _STYLES_WITH_EFFECTS)):
+        for rid, rel in list(rels.items()):
+            if rel.reltype == reltype:
+                del rels[rid]
