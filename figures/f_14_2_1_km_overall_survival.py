@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from submission_kit import fmt
 from submission_kit.analysis.ard import AnalysisResults, ArdBuilder
 from submission_kit.analysis.survival import cox_regression, kaplan_meier, logrank
@@ -46,7 +48,7 @@ def _ticks(x_max: float, every: float | None) -> tuple[float, ...]:
     return tuple(float(t) for t in range(0, int(x_max) + 1, max(int(every), 1)))
 
 
-def _annotation(ard: ArdBuilder, data, ctx: OutputContext) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _annotation(ard: ArdBuilder, data: pd.DataFrame, ctx: OutputContext) -> tuple[str, ...]:
     """HR and log-rank p for a two-arm comparison, formatted like the table."""
     if len(ctx.arms) != 2 or not ctx.param("annotate", bool, True):
         return ()

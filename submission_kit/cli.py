@@ -15,6 +15,7 @@ from rich.console import Console
 
 from submission_kit import __version__
 from submission_kit.errors import UserError
+from submission_kit.study import Study
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_STUDY = DEMO_DIR / "study.toml"
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _study(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _study(args: argparse.Namespace) -> Study:
     from submission_kit.study import load_study
 
     return load_study(args.study or DEMO_STUDY)

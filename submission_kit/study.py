@@ -366,7 +366,7 @@ def _rounding(s: _Section) -> Rounding:
     mode = s.get("rounding", str, "sas")
     if mode not in ("sas", "half-even"):
         raise s.error("rounding", f"{mode!r}: use 'sas' (half away from zero) or 'half-even'")
-    return mode  # type: ignore[return-value]
+    return mode
 
 
 def _dirs(s: _Section, key: str, root: Path) -> tuple[Path, ...]:

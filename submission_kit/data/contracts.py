@@ -59,7 +59,7 @@ def merge_needs(items: Iterable[DatasetNeed]) -> dict[str, DatasetNeed]:
                 kinds[v.name] = v.kind
         merged[need.dataset] = DatasetNeed(
             need.dataset,
-            tuple(VariableNeed(n, k) for n, k in kinds.items()),  # type: ignore[arg-type]
+            tuple(VariableNeed(n, k) for n, k in kinds.items()),
             old.subject_level or need.subject_level,
             old.time_to_event or need.time_to_event,
             tuple(dict.fromkeys(old.declared_by + need.declared_by)),

@@ -130,7 +130,7 @@ def _directive(tok: Token, source: str) -> Block:
     info = tok.info.strip()
     name, _, arg = info.partition(" ")
     arg = arg.strip()
-    simple = {"{toc}": TableOfContents(), "{list-of-tables}": ListOfTables(),
+    simple: dict[str, Block] = {"{toc}": TableOfContents(), "{list-of-tables}": ListOfTables(),
               "{list-of-figures}": ListOfFigures(), "{pagebreak}": PageBreak()}
     if name in simple:
         return simple[name]

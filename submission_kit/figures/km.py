@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from submission_kit.analysis.survival import KMCurve
 from submission_kit.figures.render import as_png, as_svg, figure_style
@@ -64,7 +66,7 @@ def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
     return svg, png
 
 
-def _draw_series(ax, series: KMSeries, index: int, plot: KMPlot) -> None:  # type: ignore[no-untyped-def]
+def _draw_series(ax: Axes, series: KMSeries, index: int, plot: KMPlot) -> None:
     c = series.curve
     colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[index % len(_DASHES)]
     ax.step(c.times, c.survival, where="post", color=colour, linestyle=dash, linewidth=1.4,
@@ -79,7 +81,7 @@ def _draw_series(ax, series: KMSeries, index: int, plot: KMPlot) -> None:  # typ
                 markersize=5, color=colour)
 
 
-def _format_axes(ax, plot: KMPlot) -> None:  # type: ignore[no-untyped-def]
+def _format_axes(ax: Axes, plot: KMPlot) -> None:
     ax.set_xlim(0, plot.x_max)
     ax.set_ylim(0, 1.02)
     ax.set_xticks(plot.risk_times)
@@ -93,20 +95,19 @@ def _format_axes(ax, plot: KMPlot) -> None:  # type: ignore[no-untyped-def]
                 va="top", fontsize=plot.font_pt)
 
 
-def _left_margin(fig, plot: KMPlot) -> float:  # type: ignore[no-untyped-def]
+def _left_margin(fig: Figure, plot: KMPlot) -> float:
     """Room for the longest risk-table label, measured with the renderer, so labels never
     run into the counts at time 0 (which sit on the y axis)."""
-    renderer = fig.canvas.get_renderer()
     widest = 0.0
     for series in plot.series:
         probe = fig.text(0, 0, series.short_label, fontsize=plot.font_pt)
-        widest = max(widest, probe.get_window_extent(renderer).width)
+        widest = max(widest, probe.get_window_extent().width)
         probe.remove()
     pad = 0.3 * fig.dpi  # inches of air between label and the first count
     return min(max(0.11, (widest + pad) / fig.bbox.width), 0.45)
 
 
-def _draw_risk_table(fig, ax, plot: KMPlot, share: float) -> None:  # type: ignore[no-untyped-def]
+def _draw_risk_table(fig: Figure, ax: Axes, plot: KMPlot, share: float) -> None:
     """Numbers at risk under the x axis, aligned with the ticks (data x, figure y)."""
     from matplotlib.transforms import blended_transform_factory
 

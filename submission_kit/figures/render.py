@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 
@@ -36,7 +37,7 @@ def available_font(preferred: str) -> str:
 
 @contextmanager
 def figure_style(font: str, size_pt: float) -> Iterator[None]:
-    rc = {
+    rc: Any = {
         "font.family": available_font(font),
         "font.size": size_pt,
         "svg.fonttype": "none",

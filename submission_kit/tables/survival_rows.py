@@ -6,7 +6,6 @@ column is blank on those rows, the usual layout in efficacy TLFs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,8 +79,9 @@ def km_rows(ard: ArdBuilder, subsets: Sequence[ArmSubset], lay: SurvivalLayout) 
     return rows
 
 
-def _pct(*values: float) -> tuple[float, ...]:
-    return tuple(100 * v if not math.isnan(v) else v for v in values)
+def _pct(estimate: float, lower: float, upper: float) -> tuple[float, float, float]:
+    """Survival proportions shown as percentages (NaN stays NaN: not estimable)."""
+    return (100 * estimate, 100 * lower, 100 * upper)
 
 
 def logrank_row(ard: ArdBuilder, data: pd.DataFrame, subsets: Sequence[ArmSubset],
