@@ -333,7 +333,7 @@ def test_round_trip_through_files(study, tmp_path, fmt):
 
 
 def test_round_trip_through_csv_values(study, tmp_path):
-    """CSV holds the values; typing them back is the reader's job (see the data-contract test below)."""
+    """CSV holds the values; the data contract types them (see the test below)."""
     for name, frame in study.items():
         back = _write_and_read(frame, name, tmp_path / f"{name}.csv")
         for var in frame.columns:
