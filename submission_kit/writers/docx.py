@@ -65,6 +65,7 @@ from submission_kit.writers.docx_ooxml import (
 from submission_kit.writers.docx_package import (
     drop_template_leftovers,
     replace_body,
+    set_app_properties,
     set_core_properties,
     set_update_fields,
 )
@@ -103,6 +104,7 @@ def as_docx(doc: Document) -> bytes:
     body = _Body(doc, word.part, geo).build()
     replace_body(word, body)
     set_core_properties(word, doc)
+    set_app_properties(word)
     set_update_fields(word)
     drop_template_leftovers(word)
     buf = io.BytesIO()

@@ -30,6 +30,23 @@ def replace_body(word: DocxDocument, body_xml: str) -> None:
     word.part._element = parse_xml(f"{head}<w:body>{body_xml}</w:body>{tail}")
 
 
+_APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>submission-kit</Application><DocSecurity>0</DocSecurity>"
+    "<ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate>"
+    "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>"
+)
+
+
+def set_app_properties(word: DocxDocument) -> None:
+    """Replace the template's app.xml, which names "Microsoft Macintosh Word" as the producer
+    and carries stale page and word counts."""
+    for part in word.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = _APP_XML.encode()
+
+
 def set_core_properties(word: DocxDocument, doc: Document) -> None:
     """Document properties from the study; both dates are the data cutoff, never the clock."""
     stamp = _cutoff(doc)

@@ -372,6 +372,12 @@ def test_core_properties_come_from_the_document_not_the_clock(word):
     assert props.comments == ""
 
 
+def test_app_properties_name_this_tool_not_the_template(docx_bytes):
+    app = part_xml(docx_bytes, "docProps/app.xml")
+    assert "<Application>submission-kit</Application>" in app
+    assert "Macintosh" not in app and "<Pages>" not in app
+
+
 def test_missing_cutoff_date_falls_back_to_2000(tmp_path):
     doc = standalone(demographics())
     path = tmp_path / "t.docx"
