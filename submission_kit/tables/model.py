@@ -32,6 +32,12 @@ class Row:
     # One results key per cell ("" where the cell shows no statistic): provenance of each number.
     keys: tuple[str, ...] = ()
 
+    @property
+    def is_group_label(self) -> bool:
+        """A label with no values heads the rows below it ("Age (years)"): writers keep it on
+        the same page as its first row."""
+        return not any(self.cells)
+
 
 @dataclass(frozen=True, slots=True)
 class TableModel:

@@ -117,7 +117,10 @@ def _body_rows(model: TableModel, widths: list[int], font: str) -> list[str]:
         for opening, text in zip(cell_open, cells, strict=True):
             parts.extend((opening, run(text, run_pr) if text else "", "</w:p></w:tc>"))
         parts.append("</w:tr>")
-        rows.append("".join(parts))
+        xml = "".join(parts)
+        if row.is_group_label:  # never strand a group label at the foot of a page
+            xml = xml.replace(_TEXT_STYLE, _TEXT_STYLE + "<w:keepNext/>")
+        rows.append(xml)
     return rows
 
 

@@ -111,9 +111,10 @@ def _tfoot(model: TableModel) -> str:
 def _row(row: Row) -> str:
     pad = 0.4 + INDENT_EM * max(row.indent, 0)
     cells = "".join(f"<td>{esc_lines(c)}</td>" for c in row.cells)
+    group = ' class="group"' if row.is_group_label else ""
     return (
-        f'<tr><th scope="row" style="padding-left: {pad:.1f}em">{esc_lines(row.label)}</th>'
-        f"{cells}</tr>"
+        f'<tr{group}><th scope="row" style="padding-left: {pad:.1f}em">'
+        f"{esc_lines(row.label)}</th>{cells}</tr>"
     )
 
 
