@@ -11,6 +11,8 @@ study.toml:
     median_label = "Median survival"    # row label of the KM median (default: time to event)
     strata = ["COUNTRY", "ONSET"]       # ADSL variables of the stratified log-rank (optional)
     covariates = ["COUNTRY", "ONSET", "AGE"]   # adjusted Cox model (optional)
+    strata_label = "country and site of onset"          # how the rows name them (optional;
+    covariates_label = "country, site of onset and age" # default: the variable names)
     reference = "PBO"                   # arm key of the comparator (default: first arm)
 """
 
@@ -83,16 +85,19 @@ def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, TableMod
                             "unstratified", lay.mode))
     strata = _list(ctx, "strata")
     if strata:
+        named = ctx.param("strata_label", str, ", ".join(strata))
         rows.append(logrank_row(ard, data, subsets, treat, strata,
-                                f"Stratified log-rank test ({', '.join(strata)}), p-value",
+                                f"Log-rank test stratified by {named}, p-value",
                                 "stratified", lay.mode))
     reference_label = next(a.label for a in ctx.arms if a.key == lay.reference)
     rows += cox_rows(ard, data, subsets, treat, arm_values, (),
                      f"Cox model, unadjusted (vs {reference_label})", "unadjusted", lay)
     covariates = _list(ctx, "covariates")
     if covariates:
+        named = ctx.param("covariates_label", str, ", ".join(covariates))
         rows += cox_rows(ard, data, subsets, treat, arm_values, covariates,
-                         f"Cox model adjusted for {', '.join(covariates)}", "adjusted", lay)
+                         f"Cox model adjusted for {named} (vs {reference_label})", "adjusted",
+                         lay)
     return _results(ctx, ard, len(data)), _model(ctx, subsets, rows, lay)
 
 
