@@ -11,7 +11,6 @@ Figures vary with the machine: compare ratios (e.g. 10,000 vs 220 subjects), not
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
 import subprocess
@@ -23,20 +22,24 @@ from pathlib import Path
 from submission_kit.tables.model import Column, Row, TableModel
 
 CLI = [sys.executable, "-m", "submission_kit"]
+# Runs the CLI in the child and prints that process's own peak RSS (kB) on stdout:
+# RUSAGE_CHILDREN would report the largest child so far, whichever it was.
+_MEASURED = ("import resource, sys\n"
+             "from submission_kit.cli import main\n"
+             "code = main(sys.argv[1:])\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+             "sys.exit(code)\n")
 
 
 def timed_build(args: list[str], out: Path) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one `submission-kit build` in a new process."""
     shutil.rmtree(out, ignore_errors=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([*CLI, "build", "--out", str(out), *args], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", _MEASURED, "build", "--out", str(out), *args],
+                          check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True)
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the maximum over all children so far: report it as an upper
-    # bound when it did not grow (an earlier child was bigger).
-    return seconds, max(peak_kb, before) / 1024
+    return seconds, int(done.stdout.split()[-1]) / 1024
 
 
 def scaled_study(workdir: Path, subjects: int) -> Path:
