@@ -142,7 +142,9 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
         raise UserError(f"{target}: folder exists and is not empty; choose a new folder")
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEMO_DIR / "data", target / "data")
-    shutil.copytree(BUNDLED / "templates", target / "templates")
+    # Only the document templates: print.css is the house style the PDF writer always uses.
+    shutil.copytree(BUNDLED / "templates", target / "templates",
+                    ignore=shutil.ignore_patterns("*.css"))
     text = DEMO_STUDY.read_text(encoding="utf-8")
     text += ('\n[paths]\n# Templates here override the bundled ones of the same name.\n'
              'templates = "templates"\n')

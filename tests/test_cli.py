@@ -28,6 +28,8 @@ def run(args, capsys) -> tuple[int, str]:
 
 def test_init_writes_a_study_that_builds(study_copy, capsys, tmp_path):
     assert sorted(p.name for p in study_copy.iterdir()) == ["data", "study.toml", "templates"]
+    assert sorted(p.name for p in (study_copy / "templates").iterdir()) == [
+        "_macros.md.j2", "fda-meeting-package.md.j2"]
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out",
                       str(tmp_path / "out"), "--format", "pdf"], capsys)
     assert code == 0, text
