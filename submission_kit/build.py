@@ -12,7 +12,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,6 @@ class BuildReport:
     out_dir: Path
     written: tuple[str, ...]  # output-relative paths produced by this build
     kept: tuple[str, ...] = ()  # carried over from the previous output (--only)
-    notes: tuple[str, ...] = field(default=())
 
 
 def load_specs(study: Study) -> list[tuple[OutputConfig, OutputSpec[Any]]]:

