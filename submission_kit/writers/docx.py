@@ -40,6 +40,7 @@ from submission_kit.documents.model import (
     TableOfContents,
     TableRef,
 )
+from submission_kit.documents.outline import CaptionEntry, Kind, Outline, outline_of
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.tables.model import TableModel
 from submission_kit.writers.docx_ooxml import (
@@ -47,6 +48,7 @@ from submission_kit.writers.docx_ooxml import (
     Geometry,
     abstract_num,
     bookmark,
+    bookmark_name,
     field,
     field_begin,
     field_end,
@@ -69,15 +71,6 @@ from submission_kit.writers.docx_package import (
     set_core_properties,
     set_update_fields,
 )
-from submission_kit.writers.docx_plan import (
-    Entry,
-    bookmark_name,
-    is_standalone_tlf,
-    plan_document,
-    require_models,
-    resolve,
-    standalone_model,
-)
 from submission_kit.writers.docx_styles import TOC_LEVELS, install_styles
 from submission_kit.writers.docx_tlf import (
     drawing_xml,
@@ -89,7 +82,7 @@ from submission_kit.writers.docx_tlf import (
     tlf_table,
 )
 
-__all__ = ["as_docx", "bookmark_name", "is_standalone_tlf", "write_docx"]
+__all__ = ["as_docx", "write_docx"]
 
 _BULLET_ABSTRACT, _ORDERED_ABSTRACT = 90, 91
 _FIRST_NUM_ID = 100
@@ -97,13 +90,13 @@ _FIRST_NUM_ID = 100
 
 def as_docx(doc: Document) -> bytes:
     """The whole document as DOCX bytes; the same `Document` always gives the same bytes."""
-    require_models(doc)
+    outline = outline_of(doc)
     word = docx.Document()
     geo = Geometry.from_page(doc.style.page)
     install_styles(word, doc.style, geo, doc.language)
-    body = _Body(doc, word.part, geo).build()
+    body = _Body(doc, outline, word.part, geo).build()
     replace_body(word, body)
-    set_core_properties(word, doc)
+    set_core_properties(word, doc, outline.standalone)
     set_app_properties(word)
     set_update_fields(word)
     drop_template_leftovers(word)
@@ -121,12 +114,13 @@ def write_docx(doc: Document, path: Path) -> None:
 class _Body:
     """Writes the blocks in order; tracks sections, ids and list numbering while it goes."""
 
-    def __init__(self, doc: Document, part: DocumentPart, geo: Geometry) -> None:
-        self.doc, self.part, self.geo = doc, part, geo
+    def __init__(self, doc: Document, outline: Outline, part: DocumentPart,
+                 geo: Geometry) -> None:
+        self.doc, self.outline, self.part, self.geo = doc, outline, part, geo
         self.font = doc.style.font
         self.head_font = doc.style.heading_font or doc.style.font
-        self.plan = plan_document(doc)
-        self.tlf = standalone_model(doc)
+        self.tlf = outline.standalone
+        self._captions = iter(outline.captions)
         self.out: list[str] = []
         self._bookmark_ids = count(1)
         self._drawing_ids = count(1)
@@ -142,8 +136,8 @@ class _Body:
     def build(self) -> str:
         if self.doc.title_page.title:
             self._title_page()
-        for i, block in enumerate(self.doc.blocks):
-            self._top_block(i, block)
+        for block in self.doc.blocks:
+            self._top_block(block)
         if self._last_break:
             self.out.pop()
         self._install_numbering()
@@ -216,18 +210,18 @@ class _Body:
                             spacing='w:before="480"', jc="center"))
         self._page_break()
 
-    def _top_block(self, index: int, block: Block) -> None:
+    def _top_block(self, block: Block) -> None:
         if isinstance(block, TableRef | FigureRef):
-            self._tlf(index, block)
+            self._tlf()
         elif isinstance(block, PageBreak):
             self._page_break()
         else:
             self._orientation("portrait")
-            self._block(block, self.plan.headings.get(index))
+            self._block(block)
 
-    def _block(self, block: Block, entry: Entry | None = None) -> None:
+    def _block(self, block: Block) -> None:
         if isinstance(block, Heading):
-            self._heading(block, entry)
+            self._heading(block)
         elif isinstance(block, Paragraph):
             self._emit(para(self._inlines(block.inlines)))
         elif isinstance(block, ListBlock):
@@ -241,15 +235,15 @@ class _Body:
         elif isinstance(block, PageBreak):
             self._page_break()
         elif isinstance(block, TableRef | FigureRef):
-            self._tlf(-1, block)
+            self._tlf()
 
-    def _heading(self, heading: Heading, entry: Entry | None) -> None:
+    def _heading(self, heading: Heading) -> None:
         style = f"Heading{min(max(heading.level, 1), 6)}"
-        content = self._inlines(heading.inlines, self.head_font)
-        if entry is not None:
-            prefix = run(entry.number + " ", rpr(self.head_font)) if entry.number else ""
-            content = bookmark(entry.anchor, next(self._bookmark_ids), prefix + content)
-        self._emit(para(content, style))
+        number = self.outline.numbers.get(heading.anchor, "")
+        prefix = run(number + " ", rpr(self.head_font)) if number else ""
+        content = prefix + self._inlines(heading.inlines, self.head_font)
+        self._emit(para(bookmark(bookmark_name(heading.anchor), next(self._bookmark_ids),
+                                 content), style))
 
     def _inlines(self, inlines: tuple[Inline, ...], font: str = "", bold: bool = False) -> str:
         out = []
@@ -316,40 +310,43 @@ class _Body:
     def _toc(self, block: TableOfContents) -> None:
         depth = min(max(block.depth, 1), TOC_LEVELS)
         self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
-        entries = [e for e in self.plan.headings.values() if e.level <= depth]
+        entries = [(h.label, h.anchor, f"TOC{h.level}") for h in self.outline.headings
+                   if h.level <= depth]
         self._field_list(f'TOC \\o "1-{depth}" \\h \\z \\u', entries,
-                         lambda e: f"TOC{e.level}", "No table of contents entries found.")
+                         "No table of contents entries found.")
 
     def _list_of(self, block: ListOfTables | ListOfFigures) -> None:
-        kind = "Table" if isinstance(block, ListOfTables) else "Figure"
+        kind: Kind = "table" if isinstance(block, ListOfTables) else "figure"
         self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
-        self._field_list(f'TOC \\h \\z \\c "{kind}"', self.plan.captions_of(kind),
-                         lambda e: "TableofFigures", "No table of figures entries found.")
+        entries = [(c.label, c.anchor, "TableofFigures") for c in self.outline.captions_of(kind)]
+        self._field_list(f'TOC \\h \\z \\c "{kind.title()}"', entries,
+                         "No table of figures entries found.")
 
-    def _field_list(self, instr: str, entries: list[Entry], style: Callable[[Entry], str],
-                    empty: str) -> None:
-        """A TOC field spanning one paragraph per entry; each entry links to its bookmark and
-        carries a PAGEREF field that Word fills in when it updates fields on open."""
+    def _field_list(self, instr: str, entries: list[tuple[str, str, str]], empty: str) -> None:
+        """A TOC field spanning one paragraph per (text, anchor, style) entry; each entry links
+        to its bookmark and carries a PAGEREF field that Word fills in when it updates fields."""
         run_pr = rpr(self.font)
         if not entries:
             self._emit(para(field(instr, empty, run_pr)))
             return
         last = len(entries) - 1
-        for k, e in enumerate(entries):
-            link = hyperlink(run(e.text + "\t", run_pr)
-                             + field(f"PAGEREF {e.anchor} \\h", "", run_pr), anchor=e.anchor)
+        for k, (text, anchor, style) in enumerate(entries):
+            name = bookmark_name(anchor)
+            link = hyperlink(run(text + "\t", run_pr)
+                             + field(f"PAGEREF {name} \\h", "", run_pr), anchor=name)
             content = ((field_begin(instr, run_pr) if k == 0 else "") + link
                        + (field_end(run_pr) if k == last else ""))
-            self._emit(para(content, style(e)))
+            self._emit(para(content, style))
 
     # tables and figures
 
-    def _tlf(self, index: int, ref: TableRef | FigureRef) -> None:
-        _kind, model, _stem = resolve(self.doc, ref)
+    def _tlf(self) -> None:
+        """The next table or figure in document order, with its numbered caption."""
+        entry = next(self._captions)
+        model = entry.model
         orient = "landscape" if model.orientation == "landscape" else "portrait"
         self._orientation(orient)
-        entry = self.plan.captions.get(index)
-        if entry is not None:
+        if self.tlf is None:
             self._emit(self._caption(entry))
         if isinstance(model, TableModel):
             core = tlf_table(model, self.font, self.geo.text_width(orient))
@@ -361,13 +358,14 @@ class _Body:
         if isinstance(model, TableModel) and (self.tlf is not None or not has_notes(model)):
             self._emit(spacer())  # a table may not end the body or touch the next table
 
-    def _caption(self, entry: Entry) -> str:
-        """'Table ' + SEQ Table + ': ' + label, bookmarked for TOC \\c and cross-references."""
+    def _caption(self, entry: CaptionEntry) -> str:
+        """'Table ' + SEQ Table + ': ' + text, bookmarked for TOC \\c and cross-references."""
         run_pr = rpr(self.font)
-        content = (run(entry.kind + " ", run_pr)
-                   + field(f"SEQ {entry.kind} \\* ARABIC", entry.number, run_pr)
-                   + run(": " + entry.label, run_pr))
-        return para(bookmark(entry.anchor, next(self._bookmark_ids), content), "Caption")
+        content = (run(entry.word + " ", run_pr)
+                   + field(f"SEQ {entry.word} \\* ARABIC", str(entry.number), run_pr)
+                   + run(": " + entry.text, run_pr))
+        return para(bookmark(bookmark_name(entry.anchor), next(self._bookmark_ids), content),
+                    "Caption")
 
     def _picture(self, model: FigureModel, orient: str) -> str:
         """The PNG, scaled to fit, centred, with the model's alt text."""

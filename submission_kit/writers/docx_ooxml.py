@@ -126,6 +126,15 @@ def field(instr: str, cached: str, run_pr: str = "") -> str:
     return field_begin(instr, run_pr) + run(cached, run_pr) + field_end(run_pr)
 
 
+def bookmark_name(anchor: str) -> str:
+    """A Word-valid bookmark name: letters, digits, '_', starting with a letter, <= 40 chars.
+    Internal links ('#anchor') go through the same function, so they always match."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", anchor)
+    if not name[:1].isalpha():
+        name = "b_" + name
+    return name[:40]
+
+
 def bookmark(name: str, bid: int, content: str) -> str:
     return (f'<w:bookmarkStart w:id="{bid}" w:name="{esc(name)}"/>{content}'
             f'<w:bookmarkEnd w:id="{bid}"/>')

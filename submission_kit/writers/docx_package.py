@@ -10,9 +10,10 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from lxml import etree
 
-from submission_kit.documents.model import Document, FigureRef, TableRef
+from submission_kit.documents.model import Document
 from submission_kit.errors import UserError
-from submission_kit.writers.docx_plan import resolve
+from submission_kit.figures.model import FigureModel
+from submission_kit.tables.model import TableModel
 
 _NO_DATE = date(2000, 1, 1)
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
@@ -47,11 +48,13 @@ def set_app_properties(word: DocxDocument) -> None:
             part._blob = _APP_XML.encode()
 
 
-def set_core_properties(word: DocxDocument, doc: Document) -> None:
-    """Document properties from the study; both dates are the data cutoff, never the clock."""
+def set_core_properties(word: DocxDocument, doc: Document,
+                        standalone: TableModel | FigureModel | None) -> None:
+    """Document properties from the study; both dates are the data cutoff, never the clock.
+    A standalone TLF file is titled by its own title lines."""
     stamp = _cutoff(doc)
     props = word.core_properties
-    props.title = _document_title(doc)
+    props.title = " ".join(standalone.title) if standalone else doc.title_page.title
     props.subject = doc.subject
     props.author = doc.author
     props.keywords = doc.keywords
@@ -71,16 +74,6 @@ def _cutoff(doc: Document) -> datetime:
         raise UserError(f"document {doc.id!r}: date_iso {doc.date_iso!r} is not a "
                         "YYYY-MM-DD date") from None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _document_title(doc: Document) -> str:
-    if doc.title_page.title or not doc.blocks:
-        return doc.title_page.title
-    first = doc.blocks[0]
-    if isinstance(first, TableRef | FigureRef):
-        _kind, model, _stem = resolve(doc, first)
-        return " ".join(model.title)
-    return ""
 
 
 # CT_Settings children that must follow w:updateFields (ECMA-376 schema order).

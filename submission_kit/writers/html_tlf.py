@@ -9,29 +9,15 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass
-from typing import Literal
 
 from submission_kit.documents.model import PageSetup
+from submission_kit.documents.outline import MAX_LEVEL, CaptionEntry
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Row, TableModel
 from submission_kit.writers.print_css import content_box
 
-Kind = Literal["table", "figure"]
 INDENT_EM = 1.2  # per Row.indent level
 LINE_IN = 0.22  # height reserved per caption or note line when fitting a figure on its page
-
-
-@dataclass(frozen=True, slots=True)
-class Caption:
-    """Where one table or figure sits in a document: its number, anchor and bookmark."""
-
-    kind: Kind
-    ref_id: str
-    anchor: str
-    number: int
-    label: str  # "Table 1: Demographic ... (Table 14.1.3)"; the title lines in a standalone TLF
-    level: int  # bookmark level, one below the heading it follows
 
 
 def esc(text: str) -> str:
@@ -47,29 +33,27 @@ def titles_of(model: TableModel | FigureModel) -> tuple[str, ...]:
     return model.title or (model.id,)
 
 
-def caption_label(kind: Kind, number: int, model: TableModel | FigureModel) -> str:
-    """'Table 3: Demographic and Baseline Characteristics — ITT Population (Table 14.1.3)'."""
-    titles = titles_of(model)
-    word = "Table" if kind == "table" else "Figure"
-    if len(titles) == 1:
-        return f"{word} {number}: {titles[0]}"
-    return f"{word} {number}: {' — '.join(titles[1:])} ({titles[0]})"
-
-
 def standalone_label(model: TableModel | FigureModel) -> str:
     """Bookmark of a standalone TLF: 'Table 14.1.3: Demographic ... — ITT Population'."""
     titles = titles_of(model)
     return titles[0] if len(titles) == 1 else f"{titles[0]}: {' — '.join(titles[1:])}"
 
 
-def _caption_inner(cap: Caption, model: TableModel | FigureModel, standalone: bool) -> str:
+def bookmark_label(cap: CaptionEntry, standalone: bool) -> str:
+    """The caption label, or in a standalone TLF its own title lines."""
+    return standalone_label(cap.model) if standalone else cap.label
+
+
+def _caption_inner(cap: CaptionEntry, model: TableModel | FigureModel, standalone: bool) -> str:
     if not standalone:
         return esc(cap.label)
     return "".join(f'<span class="title-line">{esc(t)}</span>' for t in titles_of(model))
 
 
-def _caption_attrs(cap: Caption) -> str:
-    return f'class="caption bm{cap.level}" data-bookmark="{esc(cap.label)}"'
+def _caption_attrs(cap: CaptionEntry, standalone: bool) -> str:
+    """Bookmarked one level below the heading the output sits under."""
+    level = min(cap.level + 1, MAX_LEVEL)
+    return f'class="caption bm{level}" data-bookmark="{esc(bookmark_label(cap, standalone))}"'
 
 
 def _notes(footnotes: tuple[str, ...], source: str) -> str:
@@ -91,10 +75,10 @@ def _colgroup(n_columns: int) -> str:
     return "<colgroup>" + "".join(cols) + "</colgroup>"
 
 
-def _thead(model: TableModel, cap: Caption, standalone: bool) -> str:
+def _thead(model: TableModel, cap: CaptionEntry, standalone: bool) -> str:
     span = len(model.columns) + 1
     title = (
-        f'<tr class="title-row"><th colspan="{span}" {_caption_attrs(cap)}>'
+        f'<tr class="title-row"><th colspan="{span}" {_caption_attrs(cap, standalone)}>'
         f"{_caption_inner(cap, model, standalone)}</th></tr>"
     )
     heads = [f'<th class="stub" scope="col">{esc_lines(model.stub_header)}</th>']
@@ -118,7 +102,7 @@ def _row(row: Row) -> str:
     )
 
 
-def table_html(model: TableModel, cap: Caption, standalone: bool) -> str:
+def table_html(model: TableModel, cap: CaptionEntry, standalone: bool) -> str:
     body = "".join(_row(r) for r in model.rows)
     return (
         f'<section class="output table {model.orientation}" id="{esc(cap.anchor)}">'
@@ -142,15 +126,17 @@ def _image_src(model: FigureModel) -> str:
     return "data:image/png;base64," + base64.b64encode(model.png).decode("ascii")
 
 
-def figure_html(model: FigureModel, cap: Caption, standalone: bool, page: PageSetup) -> str:
+def figure_html(model: FigureModel, cap: CaptionEntry, standalone: bool,
+                page: PageSetup) -> str:
     n_title = len(titles_of(model)) if standalone else 2
     notes = _notes(model.footnotes, model.source)
     n_notes = len(model.footnotes) + bool(model.source)
     width, height = _figure_size(model, page, n_title + n_notes)
-    alt = model.alt_text or cap.label
+    alt = model.alt_text or bookmark_label(cap, standalone)
     return (
         f'<figure class="output figure {model.orientation}" id="{esc(cap.anchor)}">'
-        f"<figcaption {_caption_attrs(cap)}>{_caption_inner(cap, model, standalone)}</figcaption>"
+        f"<figcaption {_caption_attrs(cap, standalone)}>"
+        f"{_caption_inner(cap, model, standalone)}</figcaption>"
         f'<img src="{_image_src(model)}" alt="{esc(alt)}" '
         f'style="width: {width:.3f}in; height: {height:.3f}in">'
         + (f'<div class="notes">{notes}</div>' if notes else "")
