@@ -74,7 +74,7 @@ def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, FigureMo
     for arm, label, rows in arm_subsets(data, ctx, total=False):
         time = rows["AVAL"].to_numpy()
         curve = kaplan_meier(time, rows["EVENT"].to_numpy())
-        at_risk = numbers_at_risk(curve, ticks, time)
+        at_risk = numbers_at_risk(ticks, time)
         for t, n in zip(ticks, at_risk, strict=True):
             ard.add(f"at_risk.{arm}.t{t:g}", n, "n", f"At risk at {t:g}", {"arm": arm})
         series.append(KMSeries(f"{label} (N={len(rows)})", label, curve, at_risk))

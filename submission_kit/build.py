@@ -7,7 +7,6 @@ leaves the previous output exactly as it was.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +20,7 @@ from submission_kit.data.contracts import DatasetNeed
 from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
 from submission_kit.documents.render import RenderedDocument, render_document, running_header
+from submission_kit.documents.results_view import as_trace_json
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.manifest import as_manifest_json
@@ -150,7 +150,8 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
     for doc in study.documents:
         if _selected(options, doc.id):
             rendered = computed.documents[doc.id]
-            ready[f"trace/{doc.id}.json"] = _trace_json(rendered, computed.results).encode()
+            ready[f"trace/{doc.id}.json"] = as_trace_json(
+                rendered.document.id, rendered.trace, computed.results).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:
                     render[f"documents/{doc.id}.{fmt}"] = (fmt, rendered.document)
@@ -234,23 +235,3 @@ def publish(study: Study, data: StudyData, files: Mapping[str, bytes], options: 
 def _relative_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
-
-def _trace_json(rendered: RenderedDocument, results: Mapping[str, AnalysisResults]) -> str:
-    """Every number printed in the narrative -> its results key, population and data."""
-    entries = []
-    for e in rendered.trace:
-        analysis = results[e.ref.split(":", 1)[0]]
-        entries.append({
-            "text": e.text, "ref": e.ref, "value": _plain(e.value),
-            "template": e.template, "line": e.line,
-            "population": analysis.population,
-            "datasets": {name: sha for name, sha in analysis.datasets},
-        })
-    payload = {"document": rendered.document.id, "numbers": entries}
-    return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value != value:  # NaN -> null keeps the JSON valid
-        return None
-    return value

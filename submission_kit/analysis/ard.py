@@ -91,7 +91,7 @@ def as_ard_json(results: AnalysisResults) -> str:
         "records": [
             {
                 "key": s.key,
-                "value": _json_value(s.value),
+                "value": json_value(s.value),
                 "stat": s.stat,
                 "label": s.label,
                 "group": dict(s.group),
@@ -103,7 +103,8 @@ def as_ard_json(results: AnalysisResults) -> str:
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-def _json_value(value: Value) -> Value:
+def json_value(value: Value) -> Value:
+    """NaN (not estimable) is written as null: JSON has no NaN."""
     if isinstance(value, float) and math.isnan(value):
         return None
     return value

@@ -54,7 +54,6 @@ class LogRankResult:
     chisq: float
     df: int
     p: float
-    stratified_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from submission_kit.errors import UserError
@@ -107,7 +106,3 @@ def write_dataset(
         raise UserError(f"{path}: cannot write {fmt}; use .xpt, .csv or .parquet")
     os.replace(tmp, path)
 
-
-def sas_date(values: np.ndarray | pd.Series) -> pd.Series:
-    """Days since 1960-01-01 -> datetime64 (for numeric dates in CSV exports of SAS data)."""
-    return pd.to_datetime(pd.Series(values), unit="D", origin="1960-01-01")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from submission_kit.figures.model import FigureModel
-from submission_kit.tables.model import Orientation, TableModel
+from submission_kit.tables.model import TableModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,3 @@ def heading_anchor(text: str, taken: set[str]) -> str:
     taken.add(anchor)
     return anchor
 
-
-def table_orientation(doc: Document, table_id: str) -> Orientation:
-    return doc.tables[table_id].orientation

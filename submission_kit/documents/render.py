@@ -41,7 +41,6 @@ SYNTHETIC_BANNER = "Synthetic data — for demonstration only"
 class RenderedDocument:
     document: Document
     trace: tuple[TraceEntry, ...]
-    markdown: str  # the rendered Markdown, kept for diffs and debugging
 
 
 def template_dirs(study: Study) -> list[Path]:
@@ -89,7 +88,7 @@ def render_document(study: Study, config: DocumentConfig,
         date_iso=study.data_cutoff.isoformat(),
         style=study.style,
     )
-    return RenderedDocument(document, tuple(tracer.entries), text)
+    return RenderedDocument(document, tuple(tracer.entries))
 
 
 def running_header(study: Study, title: str = "") -> str:

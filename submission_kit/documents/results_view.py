@@ -8,15 +8,16 @@ template line. A missing key fails the build with the template name and line.
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Undefined
 
 from submission_kit import fmt
-from submission_kit.analysis.ard import AnalysisResults, Stat
+from submission_kit.analysis.ard import AnalysisResults, Stat, json_value
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
 
@@ -79,6 +80,23 @@ class ResultNode(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"<results {self._path}>"
+
+
+def as_trace_json(document_id: str, trace: Sequence[TraceEntry],
+                  results: Mapping[str, AnalysisResults]) -> str:
+    """Every number printed in the narrative -> its results key, population and data hashes.
+    Stable JSON (sorted keys)."""
+    entries = []
+    for e in trace:
+        analysis = results[e.ref.split(":", 1)[0]]
+        entries.append({
+            "text": e.text, "ref": e.ref, "value": json_value(e.value),
+            "template": e.template, "line": e.line,
+            "population": analysis.population,
+            "datasets": dict(analysis.datasets),
+        })
+    payload = {"document": document_id, "numbers": entries}
+    return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def results_view(results: Mapping[str, AnalysisResults]) -> ResultNode:

@@ -42,7 +42,7 @@ class KMPlot:
     show_ci: bool = False
 
 
-def numbers_at_risk(curve: KMCurve, times: Sequence[float], time: np.ndarray) -> tuple[int, ...]:
+def numbers_at_risk(times: Sequence[float], time: np.ndarray) -> tuple[int, ...]:
     """Subjects still at risk (time >= t) at each tick, from the raw times."""
     return tuple(int((time >= t).sum()) for t in times)
 

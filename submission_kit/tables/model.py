@@ -7,7 +7,7 @@ The JSON form is a contract (DESIGN.md §3): `cells` align with `columns`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Orientation = Literal["portrait", "landscape"]
@@ -56,9 +56,6 @@ class TableModel:
     def caption(self) -> str:
         """Descriptive title without the 'Table x.y.z' line, for captions and TOCs."""
         return " — ".join(self.title[1:]) if len(self.title) > 1 else self.title[0]
-
-    def with_rows(self, rows: tuple[Row, ...]) -> TableModel:
-        return replace(self, rows=rows)
 
 
 def table_file_stem(table_id: str) -> str:
