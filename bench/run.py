@@ -22,12 +22,16 @@ from pathlib import Path
 from submission_kit.tables.model import Column, Row, TableModel
 
 CLI = [sys.executable, "-m", "submission_kit"]
-# Runs the CLI in the child and prints that process's own peak RSS (kB) on stdout:
-# RUSAGE_CHILDREN would report the largest child so far, whichever it was.
+# Runs the CLI in the child and prints that process's own peak RSS (kB) on stdout. VmHWM, not
+# ru_maxrss: Linux keeps ru_maxrss across execve, so a child would inherit this process's peak.
 _MEASURED = ("import resource, sys\n"
              "from submission_kit.cli import main\n"
              "code = main(sys.argv[1:])\n"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+             "try:\n"
+             "    status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+             "    print(int(status.split()[0]))\n"
+             "except (OSError, IndexError):\n"
+             "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
              "sys.exit(code)\n")
 
 
