@@ -29,7 +29,7 @@ $(VENV)/.runtime-ok: pyproject.toml constraints.txt
 	scripts/install-system-deps.sh runtime
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e .
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[examples]'
 	touch $@
 
 $(VENV)/.test-ok: $(VENV)/.runtime-ok

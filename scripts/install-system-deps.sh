@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages submission-kit needs, only those missing.
-#   runtime: Pango/HarfBuzz for WeasyPrint (PDF), Liberation fonts (Times New Roman metrics)
+#   runtime: Pango/HarfBuzz for WeasyPrint (PDF), Liberation fonts (Times New Roman metrics),
+#            DejaVu (Greek, Cyrillic, symbols) and Noto CJK (Chinese, Japanese, Korean) as the
+#            PDF's fallback fonts; fontconfig's fc-match tells the PDF writer what they cover
 #   test:    + LibreOffice (tests open the DOCX files) and poppler-utils (pdftoppm, pdffonts)
 set -euo pipefail
-want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fontconfig)
+want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core
+      fonts-noto-cjk fontconfig)
 if [ "${1:-runtime}" = "test" ]; then
   want+=(libreoffice-writer-nogui poppler-utils)
 fi

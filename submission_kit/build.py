@@ -1,21 +1,20 @@
 """build: study -> output/. The only stage that touches the file system (besides reading data).
 
-Everything is computed in memory first; files are written to a staging folder next to the
-output and swapped in with renames at the end, so a failed build (bad data, a template error)
-leaves the previous output exactly as it was.
+Everything is computed in memory first; `publish` writes the files to a staging folder next to
+the output and swaps it in with renames at the end, so a failed build (bad data, a template
+error) leaves the previous output exactly as it was. What a build may replace, and the lock
+that keeps two builds apart, are in `submission_kit.publish`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from submission_kit.analysis.ard import AnalysisResults, as_ard_json
+from submission_kit.analysis.ard import AnalysisResults, as_ard_csv, as_ard_json
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
@@ -23,11 +22,11 @@ from submission_kit.documents.render import RenderedDocument, render_document, r
 from submission_kit.documents.results_view import as_trace_json
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel, figure_file_stem
-from submission_kit.manifest import as_manifest_json
+from submission_kit.publish import check_output_dir, output_lock, publish
 from submission_kit.study import OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
 from submission_kit.tables.model import as_json as table_json
-from submission_kit.tables.spec import OutputContext, OutputSpec, load_spec
+from submission_kit.tables.spec import OutputSpec, load_spec
 
 Progress = Callable[[str], None]
 FORMATS = ("docx", "pdf")
@@ -36,9 +35,10 @@ FORMATS = ("docx", "pdf")
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     out_dir: Path
-    only: tuple[str, ...] = ()  # output ids ("14.1.3"), file stems ("t_14_1_3") or doc ids
+    only: tuple[str, ...] = ()  # output ids ("14.1.3"), file stems ("t-14-1-3") or doc ids
     formats: tuple[str, ...] = FORMATS
     jobs: int = 1
+    mock: bool = False  # tables as shells with placeholders; no data read
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,7 @@ class BuildReport:
 
 
 def load_specs(study: Study) -> list[tuple[OutputConfig, OutputSpec[Any]]]:
+    """Every configured output's program, its parameters checked (strictly) against it."""
     return [(config, load_spec(config, study)) for config in study.outputs]
 
 
@@ -67,25 +68,48 @@ def declared_needs(study: Study, specs: Iterable[tuple[OutputConfig, OutputSpec[
                    ) -> list[DatasetNeed]:
     out = []
     for config, spec in specs:
-        ctx = OutputContext(config, study, {})
+        ctx = spec.context(config, study, {})
         out += [replace(n, declared_by=(f"{config.kind} {config.id}",)) for n in spec.needs(ctx)]
     return out
 
 
-def compute(study: Study, progress: Progress = lambda message: None) -> Computed:
-    """Load and check data, run every analysis, render every document model (no files)."""
-    specs = load_specs(study)
-    progress("Checking data")
-    data = load_study_data(study, declared_needs(study, specs))
+def analyse(study: Study, specs: Iterable[tuple[OutputConfig, OutputSpec[Any]]],
+            data: StudyData, progress: Progress) -> dict[str, AnalysisResults]:
+    """Stage 1: every analysis, once, from the data (pure functions, no layout)."""
     results: dict[str, AnalysisResults] = {}
+    for config, spec in specs:
+        if spec.analyse is not None:
+            progress(f"Analysing {config.kind} {config.id}")
+            ctx = spec.context(config, study, data.sha256)
+            results[ctx.analysis_id] = spec.analyse(data.frames, ctx)
+    return results
+
+
+def lay_out(study: Study, specs: Iterable[tuple[OutputConfig, OutputSpec[Any]]],
+            results: Mapping[str, AnalysisResults] | None
+            ) -> tuple[dict[str, TableModel], dict[str, FigureModel]]:
+    """Stage 2: table and figure models from results only (None: mock shells of the
+    tables; figures need results to be drawn)."""
     tables: dict[str, TableModel] = {}
     figures: dict[str, FigureModel] = {}
     for config, spec in specs:
-        progress(f"Analysing {config.kind} {config.id}")
-        ctx = OutputContext(config, study, data.sha256)
-        result, model = spec.run(data.frames, ctx)
-        results[ctx.analysis_id] = result
+        if results is None and config.kind != "table":
+            continue
+        ctx = spec.context(config, study, {})
+        own = None if results is None else results.get(ctx.analysis_id)
+        model = spec.layout(ctx.shown(own, results or {}), ctx)
         (tables if config.kind == "table" else figures)[config.id] = model
+    return tables, figures
+
+
+def compute(study: Study, progress: Progress = lambda message: None) -> Computed:
+    """Load and check data, run every analysis, lay out every table and figure, render
+    every document model (no files)."""
+    specs = load_specs(study)
+    progress("Checking data")
+    data = load_study_data(study, declared_needs(study, specs))
+    results = analyse(study, specs, data, progress)
+    tables, figures = lay_out(study, specs, results)
     documents = {}
     for doc in study.documents:
         progress(f"Assembling document {doc.id}")
@@ -93,7 +117,16 @@ def compute(study: Study, progress: Progress = lambda message: None) -> Computed
     return Computed(data, results, tables, figures, documents)
 
 
-def tlf_document(study: Study, model: TableModel | FigureModel) -> Document:
+def compute_mock(study: Study) -> Computed:
+    """Every table as a shell: the layouts run without results, so no data are read."""
+    tables, figures = lay_out(study, load_specs(study), None)
+    return Computed(StudyData({}, {}, {}), {}, tables, figures, {})
+
+
+MOCK_BANNER = "Mock shell — layout only, no data"
+
+
+def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = False) -> Document:
     """A table or figure on its own, as a TLF file: no title page, same header and footer."""
     block = TableRef(model.id) if isinstance(model, TableModel) else FigureRef(model.id)
     kind = "table" if isinstance(model, TableModel) else "figure"
@@ -103,7 +136,8 @@ def tlf_document(study: Study, model: TableModel | FigureModel) -> Document:
         blocks=(block,),
         tables={model.id: model} if isinstance(model, TableModel) else {},
         figures={model.id: model} if isinstance(model, FigureModel) else {},
-        running_header=running_header(study, study.identity.protocol),
+        running_header=running_header(study, study.identity.protocol)
+        + (f" — {MOCK_BANNER}" if mock else ""),
         running_footer=f"{study.identity.sponsor} — {model.title[0]}",
         author=study.identity.sponsor,
         subject=model.caption,
@@ -136,19 +170,24 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
     for analysis_id, result in computed.results.items():
         if _selected(options, result.output_id, analysis_id):
             ready[f"results/{analysis_id}.json"] = as_ard_json(result).encode()
+    if computed.results:
+        ready["results/ard.csv"] = as_ard_csv(computed.results[k] for k in sorted(
+            computed.results)).encode()
     for table_id, table in computed.tables.items():
         stem = table_file_stem(table_id)
         if _selected(options, table_id, stem):
             ready[f"tables/{stem}.json"] = table_json(table).encode()
             for fmt in options.formats:
-                render[f"tables/{stem}.{fmt}"] = (fmt, tlf_document(study, table))
+                render[f"tables/{stem}.{fmt}"] = (fmt, tlf_document(study, table, options.mock))
     for figure_id, figure in computed.figures.items():
         stem = figure_file_stem(figure_id)
         if _selected(options, figure_id, stem):
             ready[f"figures/{stem}.svg"] = figure.svg
             ready[f"figures/{stem}.png"] = figure.png
+            for fmt in options.formats:
+                render[f"figures/{stem}.{fmt}"] = (fmt, tlf_document(study, figure))
     for doc in study.documents:
-        if _selected(options, doc.id):
+        if doc.id in computed.documents and _selected(options, doc.id):
             rendered = computed.documents[doc.id]
             ready[f"trace/{doc.id}.json"] = as_trace_json(
                 rendered.document.id, rendered.trace, computed.results).encode()
@@ -178,12 +217,14 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
     bad = [f for f in options.formats if f not in FORMATS]
     if bad:
         raise UserError(f"--format {bad[0]!r}: use docx, pdf or docx,pdf")
-    computed = compute(study, progress)
-    _check_only(study, computed, options)
-    ready, render = plan_files(study, computed, options)
-    files = {**ready, **render_files(render, options.jobs, progress)}
-    progress("Publishing output")
-    kept = publish(study, computed.data, files, options)
+    check_output_dir(study, options.out_dir)  # refuse before minutes of analysis, not after
+    with output_lock(options.out_dir):
+        computed = compute_mock(study) if options.mock else compute(study, progress)
+        _check_only(study, computed, options)
+        ready, render = plan_files(study, computed, options)
+        files = {**ready, **render_files(render, options.jobs, progress)}
+        progress("Publishing output")
+        kept = publish(study, computed.data, files, options)
     return BuildReport(options.out_dir, tuple(sorted(files)), kept)
 
 
@@ -195,43 +236,4 @@ def _check_only(study: Study, computed: Computed, options: BuildOptions) -> None
     if unknown:
         raise UserError(f"--only {unknown[0]!r}: not an output of {study.path.name} "
                         f"(try `submission-kit list`)")
-
-
-def publish(study: Study, data: StudyData, files: Mapping[str, bytes], options: BuildOptions
-            ) -> tuple[str, ...]:
-    """Write to a staging folder, then swap it in with renames. With --only, the previous
-    output's other files are carried over so the folder stays complete."""
-    out = options.out_dir.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    kept: list[str] = []
-    try:
-        if options.only and out.is_dir():
-            shutil.copytree(out, staging)
-            kept = [p for p in _relative_files(staging) if p not in files and
-                    p != "manifest.json"]
-        for rel, content in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        everything = {rel: (staging / rel).read_bytes() for rel in _relative_files(staging)
-                      if rel != "manifest.json"}
-        (staging / "manifest.json").write_text(as_manifest_json(study, data, everything),
-                                               encoding="utf-8")
-        if out.exists():
-            out.rename(old)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return tuple(sorted(kept))
-
-
-def _relative_files(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 

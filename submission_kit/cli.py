@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from submission_kit import __version__
 from submission_kit.errors import UserError
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="only (re)write these outputs: 14.1.3, t_14_1_3, fda-meeting-package")
     b.add_argument("--format", default="docx,pdf", help="docx, pdf or docx,pdf (default)")
     b.add_argument("--jobs", type=int, default=1, help="processes for rendering DOCX/PDF")
+    b.add_argument("--mock", action="store_true",
+                   help="write every table as a mock shell (xx.x placeholders); reads no data")
 
     v = sub.add_parser("validate", help="check configuration, data and templates; write nothing")
     _study_arg(v)
@@ -66,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         if args.debug:
             traceback.print_exc()
-        console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        # The message is plain text: a USUBJID like "[/x]" must print as it is, not as markup.
+        console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -94,15 +98,14 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     start = time.perf_counter()
 
     def progress(message: str) -> None:
-        console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {message}", markup=True)
+        console.print(Text(f"{time.perf_counter() - start:6.1f}s ", style="dim") + Text(message))
 
-    console.print(f"Building [bold]{study.id}[/] from {study.path}", markup=True)
-    report = build(study, BuildOptions(args.out, tuple(args.only), formats, args.jobs),
-                   progress)
-    console.print(f"[green]Built {len(report.written)} files[/] into {report.out_dir} "
-                  f"in {time.perf_counter() - start:.1f}s"
-                  + (f" ({len(report.kept)} kept from the previous build)" if report.kept
-                     else ""), markup=True)
+    console.print(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
+    report = build(study, BuildOptions(args.out, tuple(args.only), formats, args.jobs,
+                                       mock=args.mock), progress)
+    kept = f" ({len(report.kept)} kept from the previous build)" if report.kept else ""
+    console.print(Text(f"Built {len(report.written)} files", style="green")
+                  + Text(f" into {report.out_dir} in {time.perf_counter() - start:.1f}s{kept}"))
     return 0
 
 
@@ -113,9 +116,11 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     computed = compute(study)
     for name in sorted(computed.data.frames):
         frame = computed.data.frames[name]
-        console.print(f"  {name.upper():8} {len(frame):>7} rows  {computed.data.paths[name]}")
-    console.print(f"[green]OK[/]: {len(computed.tables)} tables, {len(computed.figures)} "
-                  f"figures, {len(computed.documents)} documents check out", markup=True)
+        console.print(f"  {name.upper():8} {len(frame):>7} rows  {computed.data.paths[name]}",
+                      markup=False)
+    console.print(Text("OK", style="green") + Text(
+        f": {len(computed.tables)} tables, {len(computed.figures)} figures, "
+        f"{len(computed.documents)} documents check out"))
     return 0
 
 
@@ -150,7 +155,8 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
              'templates = "templates"\n')
     (target / "study.toml").write_text(text, encoding="utf-8")
     console.print(f"Wrote {target}/study.toml, data/ and templates/. Build it with:\n"
-                  f"  submission-kit build --study {target}/study.toml")
+                  f"  submission-kit build --study {target}/study.toml --out {target}/output",
+                  markup=False)
     return 0
 
 
@@ -164,7 +170,7 @@ def cmd_demo_data(args: argparse.Namespace, console: Console) -> int:
     for name, frame in frames.items():
         path = args.dir / f"{name}.{args.format}"
         write_dataset(frame, path, VARIABLE_LABELS.get(name, {}), DATASET_LABELS.get(name, ""))
-        console.print(f"  {path} ({len(frame)} rows)")
+        console.print(f"  {path} ({len(frame)} rows)", markup=False)
     return 0
 
 

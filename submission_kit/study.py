@@ -8,9 +8,10 @@ each table or figure spec checks its own parameters (see `tables/spec.py`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +22,7 @@ from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
 
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # FDA: lowercase, digits, hyphens
 
 
@@ -37,6 +39,9 @@ class Treatment:
     arms: tuple[Arm, ...]
     total: bool = True
     total_label: str = "Total"
+    # Treatment values the study chooses to leave out of every table (e.g. "Screen Failure").
+    # Any other value not among the arms is an error: N must never shrink silently.
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,37 @@ class _Section:
         value = self.get(key, dict, default=... if required else {})
         return _Section(self.path, value, f"{self.where}{key}.")
 
+    def allow(self, *allowed: str) -> _Section:
+        """Unknown keys are errors: a typo such as `timepiont` must not silently drop a row."""
+        reject_unknown(self.data, allowed, self.error)
+        return self
+
+
+def reject_unknown(data: Mapping[str, Any], allowed: Iterable[str],
+                   error: Callable[[str, str], UserError]) -> None:
+    """Raise `error(key, problem)` for the first key not in `allowed`, with a suggestion."""
+    allowed = sorted(allowed)
+    for key in sorted(set(data) - set(allowed)):
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise error(key, f"unknown key; {hint}allowed: {', '.join(allowed)}")
+
+
+def require_xml_safe(value: Any, where: str, path: Path) -> None:
+    """Control characters cannot be written to DOCX (XML 1.0) and are never intended."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            require_xml_safe(item, f"{where}.{key}" if where else str(key), path)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            require_xml_safe(item, f"{where}[{i}]", path)
+    elif isinstance(value, str):
+        bad = _XML_UNSAFE.search(value)
+        if bad:
+            raise UserError(f"{path}: {where}: contains the control character "
+                            f"U+{ord(bad.group()):04X}, which documents cannot hold; "
+                            "remove it")
+
 
 def load_study(path: Path) -> Study:
     """Read and validate a study.toml. Relative paths resolve against its folder."""
@@ -179,10 +215,11 @@ def load_study(path: Path) -> Study:
         raise UserError(f"{path}: not valid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not UTF-8 text: {exc}") from exc
-    top = _Section(path, raw, "")
-    _reject_unknown(top, {"study", "data", "treatment", "populations", "tables", "figures",
-                          "documents", "regulatory", "style", "paths"})
-    paths = top.section("paths", required=False)
+    require_xml_safe(raw, "", path)
+    top = _Section(path, raw, "").allow(
+        "study", "data", "treatment", "populations", "tables", "figures", "documents",
+        "regulatory", "style", "paths")
+    paths = top.section("paths", required=False).allow("templates", "specs")
     return Study(
         path=path,
         identity=_identity(top.section("study")),
@@ -200,13 +237,9 @@ def load_study(path: Path) -> Study:
     )
 
 
-def _reject_unknown(section: _Section, allowed: set[str]) -> None:
-    unknown = sorted(set(section.data) - allowed)
-    if unknown:
-        raise section.error(unknown[0], f"unknown key; allowed: {', '.join(sorted(allowed))}")
-
-
 def _identity(s: _Section) -> Identity:
+    s.allow("id", "title", "sponsor", "product", "inn", "indication", "protocol", "phase",
+            "nct", "eudract", "version", "data_cutoff", "synthetic")
     study_id = s.get("id", str)
     return Identity(
         id=study_id,
@@ -237,6 +270,7 @@ def _cutoff(s: _Section) -> dt.date:
 
 
 def _datasets(s: _Section, root: Path) -> tuple[DatasetSource, ...]:
+    s.allow("dir", "datasets")
     base = _resolve(s.get("dir", str, "."), root)
     files = s.section("datasets")
     if not files.data:
@@ -263,6 +297,7 @@ def _resolve(text: str, base: Path) -> Path:
 
 
 def _treatment(s: _Section) -> Treatment:
+    s.allow("variable", "arms", "total", "total_label", "exclude")
     arms_raw = s.get("arms", list)
     if not arms_raw:
         raise s.error("arms", "needs at least one arm")
@@ -270,7 +305,7 @@ def _treatment(s: _Section) -> Treatment:
     for i, item in enumerate(arms_raw):
         if not isinstance(item, dict):
             raise s.error(f"arms[{i}]", "expected a table {value = ..., label = ..., key = ...}")
-        a = _Section(s.path, item, f"{s.where}arms[{i}].")
+        a = _Section(s.path, item, f"{s.where}arms[{i}].").allow("value", "label", "key")
         value = a.get("value", str)
         key = a.get("key", str)
         if not _KEY_RE.match(key):
@@ -284,13 +319,22 @@ def _treatment(s: _Section) -> Treatment:
         arms=tuple(arms),
         total=s.get("total", bool, True),
         total_label=s.get("total_label", str, "Total"),
+        exclude=tuple(_strings(s, "exclude")),
     )
+
+
+def _strings(s: _Section, key: str) -> list[str]:
+    values = s.get(key, list, [])
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise s.error(f"{key}[{i}]", f"expected a string, got {value!r}")
+    return values
 
 
 def _populations(s: _Section) -> Mapping[str, Population]:
     result = {}
     for key in s.data:
-        p = s.section(key)
+        p = s.section(key).allow("flag", "label")
         result[key] = Population(key=key, flag=p.get("flag", str), label=p.get("label", str))
     if not result:
         raise s.error("", "define at least one population, e.g. ITT = {flag = \"ITTFL\", ...}")
@@ -322,7 +366,7 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
         if not _DOC_ID_RE.match(doc_id):
             raise s.error(doc_id, "document ids become file names: lowercase letters, digits "
                                   "and hyphens, at most 60 characters (FDA eCTD rule)")
-        d = s.section(doc_id)
+        d = s.section(doc_id).allow("template", "title", "subtitle", "formats")
         formats = tuple(d.get("formats", list, ["docx", "pdf"]))
         bad = [f for f in formats if f not in ("docx", "pdf")]
         if bad:
@@ -338,6 +382,8 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
 
 
 def _style(s: _Section) -> Style:
+    s.allow("paper", "font", "heading_font", "body_pt", "table_pt", "margin_left_in",
+            "margin_right_in", "margin_top_in", "margin_bottom_in", "justify", "rounding")
     paper = s.get("paper", str, "letter")
     if paper not in ("letter", "a4"):
         raise s.error("paper", f"{paper!r}: use 'letter' (FDA) or 'a4'")
@@ -358,6 +404,7 @@ def _style(s: _Section) -> Style:
         table_pt=table,
         page=PageSetup(paper=paper, margin_left=margins["left"], margin_right=margins["right"],
                        margin_top=margins["top"], margin_bottom=margins["bottom"]),
+        heading_font=s.get("heading_font", str, ""),
         justify=s.get("justify", bool, False),
     )
 

@@ -9,8 +9,10 @@ study.toml:
         display = { M = "Male", F = "Female" } },
     ]
 A variable is summarised as continuous when its values are numeric, else as categorical;
-`type = "categorical"` forces counts for numeric codes. `stats` picks continuous rows from
-n, mean_sd, median, q1_q3, min_max; `digits` fixes the data precision (default: detected).
+`type = "categorical"` forces counts for numeric codes (and a mock shell, which has no data,
+treats a variable as categorical when it has `levels` or that type). `stats` picks continuous
+rows from n, mean_sd, median, q1_q3, min_max; `digits` fixes the data precision (default:
+detected).
 """
 
 from __future__ import annotations
@@ -20,16 +22,26 @@ from typing import Any
 
 import pandas as pd
 
-from submission_kit.analysis.ard import AnalysisResults, ArdBuilder
+from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.analysis.descriptive import (
+    big_n_records,
+    categorical_records,
+    category_levels,
+    continuous_records,
+)
 from submission_kit.data.contracts import DatasetNeed, needs
+from submission_kit.tables.cells import Shown
 from submission_kit.tables.model import TableModel
 from submission_kit.tables.spec import (
     Frames,
     OutputContext,
     OutputSpec,
-    arm_subsets,
+    Param,
+    arm_column_keys,
+    arm_groups,
     population_rule,
     select_population,
+    title_lines,
 )
 from submission_kit.tables.summary import (
     CONTINUOUS_STATS,
@@ -37,17 +49,20 @@ from submission_kit.tables.summary import (
     arm_columns,
     categorical_rows,
     continuous_rows,
-    record_big_n,
 )
 
 TITLE = "Demographic and Baseline Characteristics"
+VARIABLE_KEYS = ("var", "label", "type", "levels", "display", "stats", "digits")
 
 
 def _variables(ctx: OutputContext) -> list[Mapping[str, Any]]:
-    items = ctx.param("variables", (list, tuple))
+    items = ctx.param("variables")
     for i, item in enumerate(items):
-        if not isinstance(item, Mapping) or "var" not in item:
+        if "var" not in item:
             raise ctx.error(f"variables[{i}]", "expected { var = \"AGE\", label = \"...\" }")
+        if item.get("type", "continuous") not in ("continuous", "categorical"):
+            raise ctx.error(f"variables[{i}].type", f"{item['type']!r}: use 'continuous' or "
+                                                    "'categorical'")
         bad = [s for s in item.get("stats", ()) if s not in CONTINUOUS_STATS]
         if bad:
             raise ctx.error(f"variables[{i}].stats",
@@ -61,10 +76,15 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
                   f"{ctx.population.flag}:char", *variables, subject_level=True)]
 
 
-def _summary_variable(item: Mapping[str, Any], column: pd.Series) -> SummaryVariable:
+def _summary_variable(item: Mapping[str, Any], numeric: bool | None) -> SummaryVariable:
+    """`numeric` is None in a mock shell: the configuration decides alone."""
     kind = item.get("type", "")
-    categorical = kind == "categorical" or (
-        kind != "continuous" and not pd.api.types.is_numeric_dtype(column))
+    if kind:
+        categorical = kind == "categorical"
+    elif numeric is None:
+        categorical = bool(item.get("levels"))
+    else:
+        categorical = not numeric
     return SummaryVariable(
         var=str(item["var"]),
         label=str(item.get("label", item["var"])),
@@ -76,44 +96,60 @@ def _summary_variable(item: Mapping[str, Any], column: pd.Series) -> SummaryVari
     )
 
 
-def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, TableModel]:
+def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
     adsl = select_population(frames["adsl"], ctx)
-    subsets = arm_subsets(adsl, ctx)
-    ard = ArdBuilder(ctx.analysis_id)
-    record_big_n(ard, subsets)
-    rows = []
+    groups = arm_groups(adsl, ctx)
+    records = big_n_records(ctx.analysis_id, groups)
+    levels = {}
     for item in _variables(ctx):
-        var = _summary_variable(item, adsl[str(item["var"])])
-        layout = categorical_rows if var.categorical else continuous_rows
-        rows += layout(ard, var, subsets, ctx.rounding)
-    title = ctx.param("title", str, TITLE)
-    results = AnalysisResults(
-        id=ctx.analysis_id, output_id=ctx.id, title=title, population=population_rule(ctx),
-        datasets=ctx.datasets_used(["adsl"]), stats=tuple(ard.stats), subjects=len(adsl),
+        column = adsl[str(item["var"])]
+        var = _summary_variable(item, pd.api.types.is_numeric_dtype(column))
+        if var.categorical:
+            levels[var.var] = category_levels(groups, var.var, var.levels)
+            records += categorical_records(ctx.analysis_id, var.var, var.label, groups,
+                                           levels[var.var])
+        else:
+            records += continuous_records(ctx.analysis_id, var.var, var.label, groups,
+                                          var.digits)
+    return AnalysisResults(
+        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
+        population=population_rule(ctx), datasets=ctx.datasets_used(["adsl"]),
+        stats=tuple(records), subjects=len(adsl), levels=levels,
         methods=("Continuous: n, mean, SD (n-1), median, Q1/Q3 (SAS PCTLDEF=5), min, max",
                  "Categorical: subjects per level; percentages of N in the column"),
     )
-    model = TableModel(
+
+
+def _layout(shown: Shown, ctx: OutputContext) -> TableModel:
+    columns = arm_column_keys(ctx)
+    keys = [key for key, _ in columns]
+    rows = []
+    for item in _variables(ctx):
+        counted = shown.has_levels(str(item["var"]))  # None in a mock shell
+        var = _summary_variable(item, None if counted is None else not counted)
+        rows += (categorical_rows if var.categorical else continuous_rows)(shown, var, keys)
+    return TableModel(
         id=ctx.id,
-        title=(f"Table {ctx.id}", title, ctx.population.label),
-        columns=arm_columns(subsets),
+        title=title_lines(ctx, "Table", TITLE),
+        columns=arm_columns(shown, columns),
         rows=tuple(rows),
         footnotes=(
             "N = number of subjects in the population; n = number of subjects with data; "
             "percentages are based on N.",
             "SD = standard deviation; Q1, Q3 = first and third quartiles.",
-            *ctx.param("footnotes", (list, tuple), ()),
+            *ctx.param("footnotes"),
         ),
         source=f"ADSL; program {SPEC.name}.py",
         stub_header="Characteristic",
         population=ctx.population.label,
     )
-    return results, model
 
 
 SPEC: OutputSpec[TableModel] = OutputSpec(
     name="t_14_1_3_demographics",
     title=TITLE,
+    params={"variables": Param((list, tuple), items=VARIABLE_KEYS)},
     needs=_needs,
-    main=_main,
+    analyse=_analyse,
+    layout=_layout,
 )

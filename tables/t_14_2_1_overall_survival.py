@@ -14,35 +14,46 @@ study.toml:
     strata_label = "country and site of onset"          # how the rows name them (optional;
     covariates_label = "country, site of onset and age" # default: the variable names)
     reference = "PBO"                   # arm key of the comparator (default: first arm)
+
+The log-rank tests compare all arms at once (one p-value, in its own column); hazard ratios
+compare each arm with the reference, in that arm's column. The Kaplan-Meier figure reads
+these results (its hazard ratio and curves are this table's).
 """
 
 from __future__ import annotations
 
-from submission_kit.analysis.ard import AnalysisResults, ArdBuilder
+from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.analysis.time_to_event import METHODS, tte_records
 from submission_kit.data.contracts import DatasetNeed
-from submission_kit.tables.model import TableModel
+from submission_kit.tables.cells import Shown
+from submission_kit.tables.model import Column, TableModel
 from submission_kit.tables.spec import (
     Frames,
     OutputContext,
     OutputSpec,
-    arm_subsets,
+    Param,
+    arm_column_keys,
+    arm_groups,
     population_rule,
+    title_lines,
 )
-from submission_kit.tables.summary import arm_columns, record_big_n
+from submission_kit.tables.summary import arm_columns
 from submission_kit.tables.survival_rows import (
+    P_COLUMN,
     SurvivalLayout,
     count_rows,
     cox_rows,
     km_rows,
     logrank_row,
 )
-from submission_kit.tables.tte import tte_needs, tte_population
+from submission_kit.tables.tte import TTE_PARAMS, tte_design, tte_needs, tte_population
 
 TITLE = "Primary Endpoint: Time to Event"
+STRINGS = (list, tuple)
 
 
 def _list(ctx: OutputContext, key: str) -> list[str]:
-    return [str(v) for v in ctx.param(key, (list, tuple), ())]
+    return [str(v) for v in ctx.param(key)]
 
 
 def _adsl_vars(ctx: OutputContext) -> list[str]:
@@ -53,83 +64,68 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
     return tte_needs(ctx, _adsl_vars(ctx))
 
 
-def _layout(ctx: OutputContext) -> SurvivalLayout:
-    reference = ctx.param("reference", str, ctx.arms[0].key)
-    if reference not in [a.key for a in ctx.arms]:
-        raise ctx.error("reference", f"{reference!r} is not an arm key "
-                                     f"({', '.join(a.key for a in ctx.arms)})")
-    timepoint = ctx.param("timepoint", (int, float), None)
-    unit = ctx.param("time_unit", str, "days")
-    return SurvivalLayout(
-        reference=reference,
-        event_label=ctx.param("event_label", str, "Events"),
-        median_label=ctx.param("median_label", str, "Median time to event"),
-        time_unit=unit,
-        timepoint=timepoint,
-        timepoint_label=ctx.param("timepoint_label", str, f"{timepoint:g} {unit}"
-                                  if timepoint is not None else ""),
-        mode=ctx.rounding,
-    )
+def _reference(ctx: OutputContext) -> str:
+    return ctx.param("reference") or ctx.arms[0].key
 
 
-def _main(frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, TableModel]:
+def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
     data = tte_population(frames, ctx, _adsl_vars(ctx))
-    subsets = arm_subsets(data, ctx, total=False)
-    lay = _layout(ctx)
-    ard = ArdBuilder(ctx.analysis_id)
-    record_big_n(ard, subsets)
-    treat = ctx.treatment_var
-    arm_values = {a.key: a.value for a in ctx.arms}
-    rows = count_rows(ard, subsets, lay) + km_rows(ard, subsets, lay)
-    rows.append(logrank_row(ard, data, subsets, treat, (), "Log-rank test, p-value",
-                            "unstratified", lay.mode))
-    strata = _list(ctx, "strata")
-    if strata:
-        named = ctx.param("strata_label", str, ", ".join(strata))
-        rows.append(logrank_row(ard, data, subsets, treat, strata,
-                                f"Log-rank test stratified by {named}, p-value",
-                                "stratified", lay.mode))
-    reference_label = next(a.label for a in ctx.arms if a.key == lay.reference)
-    rows += cox_rows(ard, data, subsets, treat, arm_values, (),
-                     f"Cox model, unadjusted (vs {reference_label})", "unadjusted", lay)
-    covariates = _list(ctx, "covariates")
-    if covariates:
-        named = ctx.param("covariates_label", str, ", ".join(covariates))
-        rows += cox_rows(ard, data, subsets, treat, arm_values, covariates,
-                         f"Cox model adjusted for {named} (vs {reference_label})", "adjusted",
-                         lay)
-    return _results(ctx, ard, len(data)), _model(ctx, subsets, rows, lay)
-
-
-def _results(ctx: OutputContext, ard: ArdBuilder, subjects: int) -> AnalysisResults:
-    dataset = ctx.param("dataset", str, "adtte")
+    design = tte_design(ctx, _reference(ctx), ctx.param("timepoint"), _list(ctx, "strata"),
+                        _list(ctx, "covariates"))
+    found = tte_records(ctx.analysis_id, data, arm_groups(data, ctx, total=False), design)
     return AnalysisResults(
-        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title", str, TITLE),
-        population=population_rule(ctx), datasets=ctx.datasets_used(["adsl", dataset]),
-        stats=tuple(ard.stats), subjects=subjects,
-        methods=("Kaplan-Meier with Greenwood variance; log(-log) 95% CIs",
-                 "Log-rank test (stratified: O-E and variance summed over strata)",
-                 "Cox proportional hazards, Efron ties, Wald 95% CI and p-value"),
+        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
+        population=population_rule(ctx),
+        datasets=ctx.datasets_used(["adsl", ctx.param("dataset")]),
+        stats=found.stats, subjects=len(data), series=found.series, notes=found.notes,
+        methods=METHODS,
     )
 
 
-def _model(ctx: OutputContext, subsets: list, rows: list, lay: SurvivalLayout) -> TableModel:
-    dataset = ctx.param("dataset", str, "adtte").upper()
+def _layout(ctx: OutputContext) -> SurvivalLayout:
+    reference = _reference(ctx)
+    timepoint = ctx.param("timepoint")
+    unit = ctx.param("time_unit")
+    return SurvivalLayout(
+        arms=tuple(a.key for a in ctx.arms),
+        reference=reference,
+        reference_label=next((a.label for a in ctx.arms if a.key == reference), reference),
+        event_label=ctx.param("event_label"),
+        median_label=ctx.param("median_label"),
+        time_unit=unit,
+        timepoint_label=ctx.param("timepoint_label") or (
+            f"{timepoint:g} {unit}" if timepoint is not None else ""),
+    )
+
+
+def _table(shown: Shown, ctx: OutputContext) -> TableModel:
+    lay = _layout(ctx)
+    rows = count_rows(shown, lay) + km_rows(shown, lay)
+    rows.append(logrank_row(shown, lay, "unstratified", "Log-rank test, p-value"))
+    if ctx.param("strata"):
+        named = ctx.param("strata_label") or ", ".join(_list(ctx, "strata"))
+        rows.append(logrank_row(shown, lay, "stratified",
+                                f"Log-rank test stratified by {named}, p-value"))
+    rows += cox_rows(shown, lay, "unadjusted", "Cox model, unadjusted")
+    if ctx.param("covariates"):
+        named = ctx.param("covariates_label") or ", ".join(_list(ctx, "covariates"))
+        rows += cox_rows(shown, lay, "adjusted", f"Cox model adjusted for {named}")
+    dataset = ctx.param("dataset").upper()
     return TableModel(
         id=ctx.id,
-        title=(f"Table {ctx.id}", ctx.param("title", str, TITLE), ctx.population.label),
-        columns=arm_columns(subsets),
+        title=title_lines(ctx, "Table", TITLE),
+        columns=(*arm_columns(shown, arm_column_keys(ctx, total=False)), Column(*P_COLUMN)),
         rows=tuple(rows),
         footnotes=(
             "Kaplan-Meier estimates with 95% CIs from Greenwood's variance on the log(-log) "
-            "scale. NE = not estimable.",
-            "Hazard ratios < 1 favour the treatment arm; Cox proportional hazards model "
-            "(Efron ties) with Wald 95% CI.",
-            *ctx.param("footnotes", (list, tuple), ()),
+            "scale; median CIs by the Brookmeyer-Crowley method on the same scale. "
+            "NE = not estimable.",
+            "Log-rank p-values compare all arms. Hazard ratios < 1 favour the arm over the "
+            "reference; Cox proportional hazards model (Efron ties) with Wald 95% CI.",
+            *shown.notes(),
+            *ctx.param("footnotes"),
         ),
-        source=f"ADSL, {dataset} (PARAMCD = {ctx.param('paramcd', str)}); "
-               f"program {SPEC.name}.py",
-        stub_header="",
+        source=f"ADSL, {dataset} (PARAMCD = {ctx.param('paramcd')}); program {SPEC.name}.py",
         population=ctx.population.label,
     )
 
@@ -137,6 +133,19 @@ def _model(ctx: OutputContext, subsets: list, rows: list, lay: SurvivalLayout) -
 SPEC: OutputSpec[TableModel] = OutputSpec(
     name="t_14_2_1_overall_survival",
     title=TITLE,
+    params={
+        **TTE_PARAMS,
+        "timepoint": Param((int, float), None),
+        "timepoint_label": Param(str, ""),
+        "event_label": Param(str, "Events"),
+        "median_label": Param(str, "Median time to event"),
+        "strata": Param(STRINGS, ()),
+        "covariates": Param(STRINGS, ()),
+        "strata_label": Param(str, ""),
+        "covariates_label": Param(str, ""),
+        "reference": Param(str, ""),
+    },
     needs=_needs,
-    main=_main,
+    analyse=_analyse,
+    layout=_table,
 )

@@ -24,9 +24,11 @@ from submission_kit.study import load_study
 EXPECTED_FILES = {
     "manifest.json",
     "results/t_14_1_3.json", "results/t_14_2_1.json", "results/f_14_2_1.json",
-    "tables/t_14_1_3.json", "tables/t_14_1_3.docx", "tables/t_14_1_3.pdf",
-    "tables/t_14_2_1.json", "tables/t_14_2_1.docx", "tables/t_14_2_1.pdf",
-    "figures/f_14_2_1.svg", "figures/f_14_2_1.png",
+    "results/ard.csv",
+    "tables/t-14-1-3.json", "tables/t-14-1-3.docx", "tables/t-14-1-3.pdf",
+    "tables/t-14-2-1.json", "tables/t-14-2-1.docx", "tables/t-14-2-1.pdf",
+    "figures/f-14-2-1.svg", "figures/f-14-2-1.png", "figures/f-14-2-1.docx",
+    "figures/f-14-2-1.pdf",
     "documents/fda-meeting-package.docx", "documents/fda-meeting-package.pdf",
     "trace/fda-meeting-package.json",
 }
@@ -50,7 +52,7 @@ def out(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def table_json(out):
-    return {stem: json.loads((out / f"tables/{stem}.json").read_text())
+    return {stem: json.loads((out / f"tables/{stem.replace('_', '-')}.json").read_text())
             for stem in ("t_14_1_3", "t_14_2_1")}
 
 
@@ -174,11 +176,11 @@ def test_two_builds_are_byte_identical(out, tmp_path):
 def test_only_rewrites_selected_outputs_and_keeps_the_rest(out, tmp_path):
     target = tmp_path / "output"
     shutil.copytree(out, target)
-    (target / "tables/t_14_1_3.json").write_text("stale")
+    (target / "tables/t-14-1-3.json").write_text("stale")
     build(load_study(DEMO_STUDY), BuildOptions(out_dir=target, only=("14.1.3",),
                                                formats=("docx",)))
     files = files_of(target)
-    assert files["tables/t_14_1_3.json"] == (out / "tables/t_14_1_3.json").read_bytes()
+    assert files["tables/t-14-1-3.json"] == (out / "tables/t-14-1-3.json").read_bytes()
     assert files["documents/fda-meeting-package.pdf"] == (
         out / "documents/fda-meeting-package.pdf").read_bytes()
     manifest = json.loads(files["manifest.json"])
@@ -204,11 +206,11 @@ def test_failed_build_leaves_previous_output_untouched(out, tmp_path):
 
 
 def test_standalone_tlf_pdf_and_docx_carry_title_and_values(out, table_json):
-    reader = PdfReader(out / "tables/t_14_2_1.pdf")
+    reader = PdfReader(out / "tables/t-14-2-1.pdf")
     text = reader.pages[0].extract_text()
     assert "Table 14.2.1" in text
     assert "Page 1 of" in text
-    document = docx.Document(io.BytesIO((out / "tables/t_14_2_1.docx").read_bytes()))
+    document = docx.Document(io.BytesIO((out / "tables/t-14-2-1.docx").read_bytes()))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     censored = next(r for r in table_json["t_14_2_1"]["rows"] if r["label"] == "Censored, n (%)")
     assert all(cell in cells for cell in censored["cells"])

@@ -1,15 +1,19 @@
 """Analysis results data (ARD): one record per statistic, full precision, with provenance.
 
-Every number a table cell or a sentence shows is one `Stat`, addressed as
-"<analysis>:<key>" (e.g. "t_14_2_1:cox.unadjusted.hr"). The ARD file records the population
-rule and the sha256 of each dataset read, so any shown number can be traced to its inputs.
+Every number a table cell, a figure or a sentence shows is one `Stat`, addressed as
+"<analysis>:<key>" (e.g. "t_14_2_1:cox.unadjusted.IL2.hr"). Analyses return these records;
+table and figure layouts only read them (DESIGN.md §1, results first). The ARD file records
+the population rule and the sha256 of each dataset read, so any shown number can be traced
+to its inputs.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,16 +23,24 @@ Value = float | int | str | None
 @dataclass(frozen=True, slots=True)
 class Stat:
     analysis: str  # "t_14_2_1"
-    key: str  # "cox.unadjusted.hr" — dot path, unique within the analysis
-    value: Value
+    key: str  # "cox.unadjusted.IL2.hr" — dot path, unique within the analysis
+    value: Value  # None or NaN: not estimable (the reason is in AnalysisResults.notes)
     stat: str  # kind of statistic: picks the default format ("hr", "p", "n", "pct", ...)
     label: str = ""
-    group: tuple[tuple[str, str], ...] = ()  # (("TRT01P", "IL-2LD"),)
+    group: tuple[tuple[str, str], ...] = ()  # (("arm", "IL2"), ("level", "M"))
     digits: int | None = None  # display precision chosen by the analysis (data precision)
 
     @property
     def ref(self) -> str:
         return f"{self.analysis}:{self.key}"
+
+
+def stat(analysis: str, key: str, value: Value, kind: str, label: str = "",
+         group: Mapping[str, str] | None = None, digits: int | None = None) -> Stat:
+    """One record; infinities (an overflowing estimate) become None: not estimable."""
+    if isinstance(value, float) and math.isinf(value):
+        value = None
+    return Stat(analysis, key, value, kind, label, tuple(sorted((group or {}).items())), digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +53,26 @@ class AnalysisResults:
     stats: tuple[Stat, ...]
     methods: tuple[str, ...] = ()  # one line per method used, for footnotes and the ARD
     subjects: int = 0
+    # Ordered levels of each categorical dimension ("SEX": ("M", "F")): layouts build rows
+    # from these, so a level present in the data can never vanish from a table.
+    levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Named numeric series at full precision (Kaplan-Meier step functions) for figures.
+    series: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    # Why something is not estimable, or who was left out: footnotes a table must show.
+    notes: tuple[str, ...] = ()
+    _index: dict[str, Stat] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update((s.key, s) for s in self.stats)
 
     def get(self, key: str) -> Stat:
-        for s in self.stats:
-            if s.key == key:
-                return s
-        raise KeyError(f"{self.id}:{key}")
+        try:
+            return self._index[key]
+        except KeyError:
+            raise KeyError(f"{self.id}:{key}") from None
+
+    def has(self, key: str) -> bool:
+        return key in self._index
 
     def as_tree(self) -> dict[str, Any]:
         """Nested dict by key path: {'cox': {'unadjusted': {'hr': Stat}}} (for templates)."""
@@ -60,24 +86,6 @@ class AnalysisResults:
         return tree
 
 
-@dataclass(slots=True)
-class ArdBuilder:
-    """Collects stats while an analysis runs; `freeze` returns the immutable results."""
-
-    analysis: str
-    stats: list[Stat] = field(default_factory=list)
-
-    def add(self, key: str, value: Value, stat: str, label: str = "",
-            group: Mapping[str, str] | None = None, digits: int | None = None) -> str:
-        """Record one statistic; returns its ref for table-cell provenance."""
-        if isinstance(value, float) and math.isinf(value):
-            value = None
-        item = Stat(self.analysis, key, value, stat, label,
-                    tuple(sorted((group or {}).items())), digits)
-        self.stats.append(item)
-        return item.ref
-
-
 def as_ard_json(results: AnalysisResults) -> str:
     """Stable JSON: sorted keys, NaN written as null, full float precision (repr)."""
     payload = {
@@ -88,6 +96,9 @@ def as_ard_json(results: AnalysisResults) -> str:
         "subjects": results.subjects,
         "datasets": [{"name": n, "sha256": h} for n, h in results.datasets],
         "methods": list(results.methods),
+        "notes": list(results.notes),
+        "levels": {k: list(v) for k, v in results.levels.items()},
+        "series": {k: [json_value(x) for x in v] for k, v in results.series.items()},
         "records": [
             {
                 "key": s.key,
@@ -103,8 +114,34 @@ def as_ard_json(results: AnalysisResults) -> str:
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
+ARD_COLUMNS = ("analysis_id", "output_id", "population", "group1", "group1_level", "group2",
+               "group2_level", "result_key", "stat_name", "stat_label", "value", "methods")
+
+
+def as_ard_csv(all_results: Iterable[AnalysisResults]) -> str:
+    """Every result of a build in the long, one-row-per-statistic form of CDISC Analysis
+    Results Data (the shape of R `cards` and the ARS ARD), for checking in SAS or R."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ARD_COLUMNS)
+    for results in all_results:
+        methods = "; ".join(results.methods)
+        for s in results.stats:
+            groups = list(s.group)[:2] + [("", "")] * (2 - min(len(s.group), 2))
+            writer.writerow([results.id, results.output_id, results.population,
+                             groups[0][0], groups[0][1], groups[1][0], groups[1][1],
+                             s.key, s.key.rsplit(".", 1)[-1], s.label, _csv_value(s.value),
+                             methods])
+    return buffer.getvalue()
+
+
+def _csv_value(value: Value) -> str:
+    value = json_value(value)
+    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+
 def json_value(value: Value) -> Value:
     """NaN (not estimable) is written as null: JSON has no NaN."""
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     return value

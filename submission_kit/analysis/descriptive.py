@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from submission_kit.analysis.ard import Stat, stat
+from submission_kit.fmt import decimals_of  # data precision, not display formatting
+
 
 @dataclass(frozen=True, slots=True)
 class ContinuousSummary:
@@ -67,3 +70,71 @@ def count_levels(
 def observed_levels(values: pd.Series) -> tuple[str, ...]:
     """Levels in the data, sorted, as strings (a stable default order)."""
     return tuple(sorted(str(v) for v in values.dropna().unique()))
+
+
+# ---- results records (ARD) --------------------------------------------------------------------
+
+Group = tuple[str, str, pd.DataFrame]  # (column key, label, the rows of that column)
+CONTINUOUS_FIELDS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
+
+
+def big_n_records(analysis: str, groups: Sequence[Group]) -> list[Stat]:
+    """Subjects per column: the denominators of every percentage in a table."""
+    return [stat(analysis, f"N.{key}", int(rows["USUBJID"].nunique()), "n",
+                 f"Subjects, {label}", {"arm": key}) for key, label, rows in groups]
+
+
+def continuous_records(analysis: str, var: str, label: str, groups: Sequence[Group],
+                       digits: int | None = None) -> list[Stat]:
+    """n, mean, SD, median, quartiles and range per column. `digits` is the precision the data
+    were collected at (detected from the values when not given); layouts show one more."""
+    if digits is None:
+        values = pd.concat([rows[var] for _, _, rows in groups]).dropna().tolist()
+        digits = decimals_of(values)
+    out = []
+    for key, _label, rows in groups:
+        summary = summarize_continuous(rows[var])
+        out += [stat(analysis, f"{var}.{key}.{name}", getattr(summary, name), name,
+                     f"{label}: {name}", {"arm": key}, digits) for name in CONTINUOUS_FIELDS]
+    return out
+
+
+def category_levels(groups: Sequence[Group], var: str, configured: Sequence[str]
+                    ) -> tuple[str, ...]:
+    """The configured order, then any level the data hold that the configuration does not
+    list (it would otherwise vanish from the table and change its totals silently)."""
+    observed = observed_levels(pd.concat([level_text(rows[var]) for _, _, rows in groups]))
+    levels = tuple(configured) or observed
+    return (*levels, *sorted(set(observed) - set(levels)))
+
+
+def categorical_records(analysis: str, var: str, label: str, groups: Sequence[Group],
+                        levels: Sequence[str]) -> list[Stat]:
+    """Subjects per level and column, with percentages of the column N; missing counted."""
+    out = []
+    for key, _label, rows in groups:
+        values = level_text(rows[var])
+        for count in count_levels(values, levels, len(rows)):
+            base = f"{var}.{key}.{key_part(count.level)}"
+            where = {"arm": key, "level": count.level}
+            out += [stat(analysis, f"{base}.n", count.n, "n", f"{label}: {count.level}", where),
+                    stat(analysis, f"{base}.pct", 100 * count.fraction, "pct",
+                         f"{label}: {count.level}", where, 1)]
+        out.append(stat(analysis, f"{var}.{key}.missing.n", int(values.isna().sum()), "n",
+                        f"{label}: missing", {"arm": key}))
+    return out
+
+
+def level_text(values: pd.Series) -> pd.Series:
+    """Levels as text: 1.0 -> '1' so numeric codes read naturally."""
+    def text(value: object) -> str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return values.map(text, na_action="ignore")
+
+
+def key_part(level: str) -> str:
+    """Result-key segment for a category: dots would split the key path."""
+    return level.replace(".", "_").replace(":", "_")
+

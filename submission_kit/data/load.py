@@ -35,8 +35,11 @@ def file_sha256(path: Path) -> str:
 
 
 def load_study_data(study: Study, declared: Iterable[DatasetNeed]) -> StudyData:
-    """Read each needed dataset once, check it, then check subjects against ADSL."""
-    merged = merge_needs(declared)
+    """Read every dataset the study declares once, check it against what the outputs need
+    (a dataset no output reads yet is still read and checked: it is part of the submission),
+    then check subjects against ADSL."""
+    everyone = [DatasetNeed(s.name, (), subject_level=s.name == "adsl") for s in study.datasets]
+    merged = merge_needs([*everyone, *declared])
     frames, paths, hashes = {}, {}, {}
     for name in sorted(merged):
         source = study.dataset(name)

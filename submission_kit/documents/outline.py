@@ -19,8 +19,8 @@ from typing import Literal
 
 from submission_kit.documents.model import Block, Document, FigureRef, Heading, ListBlock, TableRef
 from submission_kit.errors import UserError
-from submission_kit.figures.model import FigureModel, figure_file_stem
-from submission_kit.tables.model import TableModel, table_file_stem
+from submission_kit.figures.model import FigureModel
+from submission_kit.tables.model import TableModel
 
 Kind = Literal["table", "figure"]
 Model = TableModel | FigureModel
@@ -153,7 +153,9 @@ def _heading(block: Heading, counters: list[int]) -> HeadingEntry:
 def _caption(doc: Document, ref: TableRef | FigureRef, number: int, level: int,
              taken: set[str]) -> CaptionEntry:
     ref_id = ref.table_id if isinstance(ref, TableRef) else ref.figure_id
-    base = table_file_stem(ref_id) if isinstance(ref, TableRef) else figure_file_stem(ref_id)
+    # Word bookmark names allow letters, digits and underscores only: 't_14_1_3', not the
+    # hyphenated file stem.
+    base = ("t_" if isinstance(ref, TableRef) else "f_") + ref_id.replace(".", "_")
     anchor, i = base, 2
     while anchor in taken:
         anchor, i = f"{base}_{i}", i + 1

@@ -2,19 +2,21 @@
 
 The environment is sandboxed and strict: an unknown name, a missing result or a table that
 was not built stops the build with the template file and line. Templates are looked up in
-the study's own template folders first, then in the bundled library.
+the study's own template folders first, then in the bundled library; a template or include
+that links out of those folders is refused (ContainedLoader).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from submission_kit.analysis.ard import AnalysisResults
@@ -45,6 +47,43 @@ class RenderedDocument:
 
 def template_dirs(study: Study) -> list[Path]:
     return [*study.template_dirs, BUNDLED / "templates"]
+
+
+class ContainedLoader(jinja2.BaseLoader):
+    """FileSystemLoader, except that a template whose real path (symlinks resolved) lies outside
+    every template folder is refused, for the main template and every include alike.
+
+    The folders are resolved too: the bundled folder is itself a symlink
+    (submission_kit/bundled/templates -> ../../templates), and a study may keep its templates
+    behind one.
+    """
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [Path(f) for f in folders]
+        self.roots = [f.resolve() for f in self.folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses '..' segments
+        found = next(((f, f.joinpath(*pieces)) for f in self.folders
+                      if f.joinpath(*pieces).is_file()), None)
+        if found is None:
+            raise jinja2.TemplateNotFound(template)
+        folder, path = found
+        real = path.resolve()
+        if not any(real.is_relative_to(root) for root in self.roots):
+            raise UserError(f"template {template!r} in {folder} resolves to {real}, outside the "
+                            "template folders; copy it into a template folder instead of "
+                            "linking to it")
+        mtime = real.stat().st_mtime
+        return real.read_text(encoding="utf-8"), str(path), lambda: _mtime(real) == mtime
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def long_date(day: dt.date) -> str:
@@ -110,7 +149,7 @@ def _template_line(exc: Exception, default: str) -> str:
 def _environment(study: Study, tracer: Tracer, tables: Mapping[str, TableModel],
                  figures: Mapping[str, FigureModel]) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(study)]),
+        loader=ContainedLoader(template_dirs(study)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown, escaped later by each writer
         keep_trailing_newline=True,

@@ -1,6 +1,8 @@
 """Kaplan-Meier plot with a numbers-at-risk table, drawn from `KMCurve`s (no statistics here).
 
 Arms differ by line style as well as colour, so the figure reads in greyscale print.
+Every text is created inside `figure_style`, which turns mathtext off: arm labels and axis
+titles from the study print literally, '$' included.
 """
 
 from __future__ import annotations

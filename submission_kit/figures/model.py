@@ -27,5 +27,5 @@ class FigureModel:
 
 
 def figure_file_stem(figure_id: str) -> str:
-    """'14.2.1' -> 'f_14_2_1'."""
-    return "f_" + figure_id.replace(".", "_")
+    """'14.2.1' -> 'f-14-2-1' (eCTD rule: lowercase letters, digits and hyphens)."""
+    return "f-" + figure_id.replace(".", "-")

@@ -2,6 +2,10 @@
 
 SVG keeps text as text (svg.fonttype "none") so figure labels stay searchable in the PDF;
 the date stamp and random ids matplotlib puts in SVGs are removed (DESIGN.md §6).
+
+Labels come from configuration and data (arm names, parameter labels), so they are shown
+literally: no mathtext ('$x$', 'kg/m$^2$' print with their dollar signs, and an unbalanced '$'
+cannot fail the render) and no TeX (DESIGN.md §3, escaping).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ def figure_style(font: str, size_pt: float) -> Iterator[None]:
     rc: Any = {
         "font.family": available_font(font),
         "font.size": size_pt,
+        "text.parse_math": False,
+        "text.usetex": False,
         "svg.fonttype": "none",
         "svg.hashsalt": "submission-kit",
         "path.simplify": True,

@@ -17,7 +17,7 @@ Orientation = Literal["portrait", "landscape"]
 class Column:
     key: str
     label: str
-    n: int | None = None  # big N shown in the header as "(N=110)"
+    n: int | str | None = None  # big N shown in the header as "(N=110)"; "xx" in a mock shell
 
     @property
     def header(self) -> str:
@@ -59,8 +59,9 @@ class TableModel:
 
 
 def table_file_stem(table_id: str) -> str:
-    """'14.1.3' -> 't_14_1_3': the file-name form used throughout output/."""
-    return "t_" + table_id.replace(".", "_")
+    """'14.1.3' -> 't-14-1-3': deliverable file names follow the eCTD rule (lowercase
+    letters, digits and hyphens only)."""
+    return "t-" + table_id.replace(".", "-")
 
 
 def as_dict(model: TableModel) -> dict[str, Any]:

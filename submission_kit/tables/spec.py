@@ -1,30 +1,57 @@
-"""Table and figure specs: one small file per output, in the shape of an R chevron output.
+"""Table and figure specs: one small file per output, results first.
 
-A spec declares what data it needs (checked before anything runs), then `pre` (filter,
-derive), `main` (analysis -> results + model) and `post` (sort, prune). Specs live in the
-top-level `tables/` and `figures/` folders (bundled with the package) and in a study's own
-spec folders; the study config says which outputs to build and with which parameters.
+A spec declares its parameters (strictly checked: an unknown key in study.toml is an error
+with a suggestion), the data it needs (checked before anything runs), `analyse` (data ->
+results, through the pure functions of `analysis/`) and `layout` (results -> table or figure
+model). `layout` never computes a statistic: it reads results by key, so it also prints a mock
+shell before any data exist, and a figure can read its table's very numbers (`reads`).
+Specs live in the top-level `tables/` and `figures/` folders (bundled with the package) and in
+a study's own spec folders; the study config says which outputs to build, with which
+parameters.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
 from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.analysis.descriptive import Group
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
-from submission_kit.study import Arm, OutputConfig, Population, Study
+from submission_kit.study import Arm, OutputConfig, Population, Study, reject_unknown
+from submission_kit.tables.cells import Shown
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bundled"
 Frames = Mapping[str, pd.DataFrame]
 ModelT = TypeVar("ModelT")
+REQUIRED: Any = ...
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter an output accepts in study.toml."""
+
+    kind: type | tuple[type, ...]
+    default: Any = REQUIRED
+    # For a list of tables (`variables = [{ var = ... }]`): the keys each item may have.
+    items: tuple[str, ...] = ()
+
+
+# Every output accepts these; `spec` is read by study.py to pick the program.
+COMMON_PARAMS: Mapping[str, Param] = {
+    "population": Param(str, "ITT"),
+    "title": Param(str, ""),
+    "footnotes": Param((list, tuple), ()),
+    "treatment_var": Param(str, ""),  # e.g. TRT01A for safety tables; default [treatment]
+    "spec": Param(str, ""),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +61,7 @@ class OutputContext:
     config: OutputConfig
     study: Study
     data_sha256: Mapping[str, str]
+    params: Mapping[str, Param] = field(default_factory=lambda: COMMON_PARAMS)
 
     @property
     def id(self) -> str:
@@ -54,47 +82,95 @@ class OutputContext:
 
     @property
     def treatment_var(self) -> str:
-        return self.study.treatment.variable
+        """Planned (TRT01P) by default; safety outputs may set treatment_var = "TRT01A"."""
+        return self.param("treatment_var", str) or self.study.treatment.variable
 
     @property
     def population(self) -> Population:
-        return self.study.population(self.param("population", str, "ITT"), self.config.where)
+        return self.study.population(self.param("population", str), self.config.where)
 
     def error(self, key: str, problem: str) -> UserError:
         return UserError(f"{self.study.path}: {self.config.where} {key}: {problem}")
 
-    def param(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        """A parameter from study.toml, type-checked, with an error naming the TOML key."""
-        params = self.config.params
-        if key not in params:
-            if default is ...:
+    def param(self, key: str, kind: type | tuple[type, ...] | None = None,
+              default: Any = REQUIRED) -> Any:
+        """A declared parameter, type-checked, with an error naming the TOML key."""
+        declared = self.params.get(key)
+        assert declared is not None, f"{self.config.where}: parameter {key!r} is not declared"
+        kind = kind or declared.kind
+        default = declared.default if default is REQUIRED else default
+        if key not in self.config.params:
+            if default is REQUIRED:
                 raise self.error(key, "missing (required by this output)")
             return default
-        value = params[key]
-        if not isinstance(value, kind):
-            name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.error(key, f"expected {name}, got {value!r}")
+        value = self.config.params[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+            raise self.error(key, f"expected {_kind_names(kind)}, got {value!r}")
         return value
 
     def datasets_used(self, names: Sequence[str]) -> tuple[tuple[str, str], ...]:
         return tuple((n, self.data_sha256.get(n, "")) for n in names)
 
+    def shown(self, results: AnalysisResults | None,
+              everything: Mapping[str, AnalysisResults]) -> Shown:
+        return Shown(self.analysis_id, results, self.rounding, everything)
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_names(kind: type | tuple[type, ...]) -> str:
+    names = {"list": "list", "tuple": "list", "int": "number", "float": "number"}
+    return " or ".join(dict.fromkeys(names.get(k.__name__, k.__name__) for k in _kinds(kind)))
+
+
+def no_reads(ctx: OutputContext) -> tuple[str, ...]:
+    return ()
+
 
 @dataclass(frozen=True, slots=True)
 class OutputSpec(Generic[ModelT]):
-    """One table or figure program. `needs` may depend on the parameters (e.g. the list of
-    demographic variables), so it is a function of the context."""
+    """One table or figure program."""
 
     name: str  # module name: "t_14_1_3_demographics"
     title: str  # default title line
+    params: Mapping[str, Param]  # besides COMMON_PARAMS
     needs: Callable[[OutputContext], Sequence[DatasetNeed]]
-    main: Callable[[Frames, OutputContext], tuple[AnalysisResults, ModelT]]
-    pre: Callable[[Frames, OutputContext], Frames] = lambda frames, ctx: frames
-    post: Callable[[ModelT, OutputContext], ModelT] = lambda model, ctx: model
+    layout: Callable[[Shown, OutputContext], ModelT]
+    analyse: Callable[[Frames, OutputContext], AnalysisResults] | None = None
+    # Analyses (by id, "t_14_2_1") whose results the layout reads besides its own.
+    reads: Callable[[OutputContext], tuple[str, ...]] = no_reads
 
-    def run(self, frames: Frames, ctx: OutputContext) -> tuple[AnalysisResults, ModelT]:
-        results, model = self.main(self.pre(frames, ctx), ctx)
-        return results, self.post(model, ctx)
+    def context(self, config: OutputConfig, study: Study,
+                data_sha256: Mapping[str, str]) -> OutputContext:
+        return OutputContext(config, study, data_sha256, {**COMMON_PARAMS, **self.params})
+
+
+def check_params(config: OutputConfig, study: Study, spec: OutputSpec[Any]) -> None:
+    """Unknown keys (and unknown keys inside list items) are errors with a suggestion; every
+    declared parameter given is type-checked now, before any data are read."""
+    ctx = spec.context(config, study, {})
+
+    def error(key: str, problem: str) -> UserError:
+        return ctx.error(key, problem)
+
+    reject_unknown(config.params, ctx.params, error)
+    for key, declared in ctx.params.items():
+        value = ctx.param(key) if key in config.params else None
+        if declared.items and value is not None:
+            for i, item in enumerate(value):
+                where = f"{key}[{i}]"
+                if not isinstance(item, Mapping):
+                    raise error(where, f"expected a table {{ {declared.items[0]} = ... }}")
+                reject_unknown(item, declared.items, _prefixed(error, where))
+
+
+def _prefixed(error: Callable[[str, str], UserError], where: str
+              ) -> Callable[[str, str], UserError]:
+    def prefixed(key: str, problem: str) -> UserError:
+        return error(f"{where}.{key}", problem)
+    return prefixed
 
 
 def spec_dirs(study: Study, kind: str) -> tuple[Path, ...]:
@@ -112,7 +188,9 @@ def load_spec(config: OutputConfig, study: Study) -> OutputSpec[Any]:
                             f"in {folder}: {', '.join(p.name for p in candidates)}; "
                             "name one with spec = \"...\"")
         if candidates:
-            return _import_spec(candidates[0])
+            spec = _import_spec(candidates[0])
+            check_params(config, study, spec)
+            return spec
     searched = ", ".join(str(d) for d in spec_dirs(study, config.kind))
     raise UserError(f"{study.path}: {config.where}: no spec {config.spec!r} "
                     f"(looked for {config.spec}.py in {searched})")
@@ -134,18 +212,31 @@ def _import_spec(path: Path) -> OutputSpec[Any]:
 # --- helpers shared by specs ---------------------------------------------------------------
 
 def select_population(frame: pd.DataFrame, ctx: OutputContext) -> pd.DataFrame:
-    """Subjects in the output's population and in one of the configured arms."""
+    """Subjects in the output's population. A population subject whose treatment value is
+    not a configured arm is an error (N must never shrink silently), unless the study lists
+    the value in [treatment].exclude."""
     pop = ctx.population
     if pop.flag not in frame.columns:
         raise UserError(f"population flag {pop.flag} ({pop.key}) is not in the dataset used "
                         f"by {ctx.config.where}")
-    keep = frame[pop.flag].astype(str).str.upper().eq("Y")
-    keep &= frame[ctx.treatment_var].isin([a.value for a in ctx.arms])
-    return frame.loc[keep].copy()
+    treatment = ctx.study.treatment
+    in_population = frame[frame[pop.flag].astype(str).str.upper().eq("Y")]
+    values = in_population[ctx.treatment_var]
+    arm_values = [a.value for a in ctx.arms]
+    unknown = values[~values.isin(arm_values) & ~values.isin(treatment.exclude)]
+    if len(unknown):
+        counts = unknown.fillna("(missing)").value_counts().sort_index()
+        listed = ", ".join(f"{v!r}: {n}" for v, n in counts.items())
+        raise UserError(
+            f"{ctx.study.path}: {ctx.config.where}: {len(unknown)} subject(s) in the {pop.key} "
+            f"population have a {ctx.treatment_var} value that is not a configured arm "
+            f"({listed}); add the arm to [treatment].arms, or list the value in "
+            "[treatment].exclude to leave those subjects out on purpose")
+    return in_population[values.isin(arm_values)].copy()
 
 
-def arm_subsets(frame: pd.DataFrame, ctx: OutputContext, total: bool | None = None
-                ) -> list[tuple[str, str, pd.DataFrame]]:
+def arm_groups(frame: pd.DataFrame, ctx: OutputContext, total: bool | None = None
+               ) -> list[Group]:
     """(key, label, rows) per arm in configured order, plus Total when configured."""
     treatment = ctx.study.treatment
     out = [(a.key, a.label, frame[frame[ctx.treatment_var] == a.value]) for a in ctx.arms]
@@ -154,6 +245,20 @@ def arm_subsets(frame: pd.DataFrame, ctx: OutputContext, total: bool | None = No
     return out
 
 
+def arm_column_keys(ctx: OutputContext, total: bool | None = None
+                    ) -> list[tuple[str, str]]:
+    """(key, label) of each column, known without data (for layouts and mock shells)."""
+    treatment = ctx.study.treatment
+    out = [(a.key, a.label) for a in ctx.arms]
+    if treatment.total if total is None else total:
+        out.append(("TOTAL", treatment.total_label))
+    return out
+
+
 def population_rule(ctx: OutputContext) -> str:
     pop = ctx.population
     return f"{pop.key}: {pop.rule}"
+
+
+def title_lines(ctx: OutputContext, kind: str, default: str) -> tuple[str, ...]:
+    return (f"{kind} {ctx.id}", ctx.param("title") or default, ctx.population.label)

@@ -81,6 +81,7 @@ from submission_kit.writers.docx_tlf import (
     titles_xml,
     tlf_table,
 )
+from submission_kit.writers.text_safety import require_writable
 
 __all__ = ["as_docx", "write_docx"]
 
@@ -90,6 +91,7 @@ _FIRST_NUM_ID = 100
 
 def as_docx(doc: Document) -> bytes:
     """The whole document as DOCX bytes; the same `Document` always gives the same bytes."""
+    require_writable(doc)
     outline = outline_of(doc)
     word = docx.Document()
     geo = Geometry.from_page(doc.style.page)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from submission_kit.documents.model import PageSetup
+from submission_kit.writers.text_safety import checked
 
 TWIPS_PER_INCH = 1440
 EMU_PER_INCH = 914400
@@ -22,15 +23,14 @@ LINK_COLOR = "0563C1"
 INDENT_STEP = 216  # 0.15 inch per indent level of a table row label
 RULE = 'w:val="single" w:sz="8" w:space="0" w:color="000000"'  # 1 pt black line
 
-# Characters XML 1.0 cannot carry; lxml refuses them, Word would call the file corrupt.
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PAPER = {"letter": (12240, 15840), "a4": (11906, 16838)}  # twips; A4 is 210 x 297 mm
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def esc(text: str) -> str:
-    """Escape text for element content or a double-quoted attribute."""
-    return escape(_BAD_XML.sub("", text), {'"': "&quot;"})
+    """Escape text for element content or a double-quoted attribute. Characters XML cannot
+    carry are refused (text_safety), not dropped: they are a mistake at the source."""
+    return escape(checked(text), {'"': "&quot;"})
 
 
 def twips(inches: float) -> int:

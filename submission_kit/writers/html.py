@@ -2,7 +2,9 @@
 
 Heading numbers, caption numbers and labels and anchors come from the document's `Outline`
 (shared with the DOCX writer), so a table of contents or list of tables can come before what
-it lists. Everything taken from the model is escaped.
+it lists. Everything taken from the model is escaped for where it lands: HTML text and
+attributes here (html_tlf.esc), CSS strings in print_css; control characters and link schemes
+are refused first (text_safety).
 
 A standalone TLF (no title, one table or figure; `Outline.standalone`) has no title page, and
 its table or figure shows its own title lines instead of a numbered caption.
@@ -47,6 +49,7 @@ from submission_kit.writers.html_tlf import (
     table_html,
 )
 from submission_kit.writers.print_css import stylesheet
+from submission_kit.writers.text_safety import require_writable
 
 
 def _inlines_of(block: Block) -> Iterator[Inline]:
@@ -226,6 +229,15 @@ def document_title(doc: Document, outline: Outline) -> str:
     return doc.title_page.title or doc.id
 
 
+def style_element(css: str) -> str:
+    """The stylesheet inline. Every study value in it is a CSS-escaped string, where '<' cannot
+    occur; this refuses, as a bug, anything that would still end the element early."""
+    if "</style" in css.lower():
+        raise RuntimeError("the generated stylesheet contains '</style': a value escaped "
+                           "its CSS escaping")
+    return f"<style>\n{css}</style>"
+
+
 def head_html(doc: Document, outline: Outline) -> str:
     meta = [
         ("author", doc.author),
@@ -239,12 +251,13 @@ def head_html(doc: Document, outline: Outline) -> str:
     return (
         f'<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(document_title(doc, outline))}</title>\n{tags}"
-        f"<style>\n{stylesheet(doc)}</style>\n</head>"
+        f"{style_element(stylesheet(doc))}\n</head>"
     )
 
 
 def as_html(doc: Document) -> str:
     """The whole document as one self-contained HTML page (stylesheet and images inline)."""
+    require_writable(doc)
     outline = outline_of(doc)
     check_links(doc, outline)
     ctx = _Render(doc, outline, iter(outline.captions))

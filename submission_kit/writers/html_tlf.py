@@ -15,13 +15,15 @@ from submission_kit.documents.outline import MAX_LEVEL, CaptionEntry
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Row, TableModel
 from submission_kit.writers.print_css import content_box
+from submission_kit.writers.text_safety import checked
 
 INDENT_EM = 1.2  # per Row.indent level
 LINE_IN = 0.22  # height reserved per caption or note line when fitting a figure on its page
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """HTML text or a double- or single-quoted attribute value."""
+    return html.escape(checked(text), quote=True)
 
 
 def esc_lines(text: str) -> str:

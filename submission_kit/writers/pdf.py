@@ -8,6 +8,12 @@ time otherwise. The previous environment is restored afterwards.
 FDA rules (reference/regulatory.md §7): PDF 1.7, fonts embedded (subsets), text searchable, no
 encryption, JavaScript or attachments, bookmarks for headings, tables and figures, and the file
 opens on the bookmarks panel (`/PageMode /UseOutlines`, which WeasyPrint does not set).
+
+Fetching (DESIGN.md §3): the HTML is self-contained (stylesheet inline, figures as data: URLs),
+so WeasyPrint gets a fetcher that serves data: URLs and nothing else. Any other request (a file,
+a network address, a relative path) can only come from text that escaped its escaping or from a
+bug, so it stops the build with the URL named instead of quietly rendering without the resource
+(or with it). The finished PDF is then checked for attachments and JavaScript.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import datetime as dt
 import hashlib
 import os
 import threading
+import urllib.request
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,15 +33,21 @@ import pydyf
 
 from submission_kit.documents.model import Document
 from submission_kit.errors import UserError
+from submission_kit.writers.glyphs import require_glyphs
 from submission_kit.writers.html import as_html
+from submission_kit.writers.print_css import font_families
 
 with warnings.catch_warnings():
     # WeasyPrint 70 warns on import when libharfbuzz-subset is missing, then subsets fonts with
     # fontTools, which is the pinned, measured path (DESIGN.md §6; pinned_epoch below).
     warnings.filterwarnings("ignore", "HarfBuzz-Subset will be required", DeprecationWarning)
     import weasyprint
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 PDF_VERSION = "1.7"
+# Relative URLs resolve against this; its scheme is one the fetcher refuses, and it names no
+# folder, so a relative reference can neither reach the file system nor pass unnoticed.
+BASE_URL = "about:blank"
 # Used when a document has no date: a fixed instant, never the clock.
 FALLBACK_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest zip timestamp
 _ENV_LOCK = threading.Lock()
@@ -77,23 +90,121 @@ def pdf_identifier(doc: Document, html: str) -> bytes:
     return digest.hexdigest()[:32].encode("ascii")
 
 
+# ---- fetching: the build's own assets only ----------------------------------------------------
+
+
+class RefusedFetch(FatalURLFetchingError):
+    """WeasyPrint catches ordinary fetch errors and renders without the resource; a
+    FatalURLFetchingError is the one kind it lets through, which stops the render."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class OwnAssetsFetcher(URLFetcher):
+    """Serves data: URLs (figures are embedded by the HTML writer) and refuses any other URL.
+
+    data: URLs are decoded by urllib's DataHandler directly, not through an opener, so no proxy
+    or network handler is ever involved. Refused URLs are also recorded: WeasyPrint swallows
+    even a fatal fetch error in some places (an <image> inside an SVG), and the build must
+    still fail.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False,
+                         fail_on_errors=True)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url[:5].lower() != "data:":
+            self.refused.append(url)
+            raise RefusedFetch(url)
+        with urllib.request.DataHandler().data_open(urllib.request.Request(url)) as response:
+            body = response.read()
+            content_type = response.headers.get("Content-Type", "text/plain")
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+
+# ---- no attachments, no JavaScript ----------------------------------------------------------
+
+# Keys that carry an embedded file, JavaScript or an automatic action (reference/regulatory.md
+# §7: no JavaScript, no attachments); names of actions and annotations that do the same.
+_FORBIDDEN_KEYS = frozenset({"EmbeddedFiles", "EmbeddedFile", "EF", "JavaScript", "JS", "AA"})
+_FORBIDDEN_NAMES = frozenset({"/FileAttachment", "/JavaScript", "/Launch", "/EmbeddedFile",
+                              "/ImportData", "/SubmitForm", "/RichMedia", "/Sound", "/Movie"})
+
+
+def _forbidden_in(value: Any, path: str) -> str | None:
+    """Where in `value` a forbidden key or name sits, or None."""
+    if isinstance(value, pydyf.Stream):
+        value = value.extra
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _FORBIDDEN_KEYS:
+                return f"{path}/{key}"
+            if key in ("S", "Subtype", "Type") and item in _FORBIDDEN_NAMES:
+                return f"{path}/{key} {item}"
+            found = _forbidden_in(item, f"{path}/{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _forbidden_in(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def require_no_active_content(pdf: pydyf.PDF) -> None:
+    """Raise (a bug, not a user error) if the PDF would carry an attachment or JavaScript."""
+    for number, obj in enumerate(pdf.objects):
+        found = _forbidden_in(obj, f"object {number}")
+        if found:
+            raise RuntimeError(f"the PDF would carry an attachment, JavaScript or an automatic "
+                               f"action ({found}), which FDA PDF rules forbid")
+
+
 def _finish(_document: Any, pdf: pydyf.PDF) -> None:
-    """Open on the bookmarks panel and show the document title in the window bar."""
+    """Open on the bookmarks panel and show the document title in the window bar; refuse
+    active content."""
     pdf.catalog["PageMode"] = "/UseOutlines"
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    require_no_active_content(pdf)
+
+
+# ---- the document ---------------------------------------------------------------------------
+
+
+def _refused(doc: Document, url: str) -> UserError:
+    return UserError(f"document {doc.id!r}: the PDF would load {url[:200]!r}; a document may "
+                     "only use its own text and embedded figures, never a file or a network "
+                     "address")
+
+
+def html_to_pdf(doc: Document, html: str) -> bytes:
+    """Render the HTML of `doc`; UserError naming the URL if it asks for anything external."""
+    fetcher = OwnAssetsFetcher()
+    try:
+        with pinned_epoch(source_date_epoch(doc)):
+            data = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(
+                finisher=_finish,
+                pdf_identifier=pdf_identifier(doc, html),
+                pdf_version=PDF_VERSION,
+            )
+    except RefusedFetch as refused:
+        raise _refused(doc, refused.url) from None
+    if fetcher.refused:
+        raise _refused(doc, fetcher.refused[0])
+    assert isinstance(data, bytes)
+    return data
 
 
 def as_pdf(doc: Document) -> bytes:
     """The document as PDF bytes; the same Document always gives the same bytes."""
     html = as_html(doc)
-    with pinned_epoch(source_date_epoch(doc)):
-        data = weasyprint.HTML(string=html).write_pdf(
-            finisher=_finish,
-            pdf_identifier=pdf_identifier(doc, html),
-            pdf_version=PDF_VERSION,
-        )
-    assert isinstance(data, bytes)
-    return data
+    require_glyphs(doc, font_families(doc.style))
+    return html_to_pdf(doc, html)
 
 
 def write_pdf(doc: Document, path: Path | str) -> Path:

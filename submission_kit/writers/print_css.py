@@ -8,6 +8,8 @@ paper, margins, fonts and sizes, running header and footer. FDA minimums (refere
 
 from __future__ import annotations
 
+import string
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,7 +22,19 @@ MIN_LEFT_IN = 0.75
 MIN_OTHER_IN = 0.375
 # Header and footer text sit in the top and bottom margins, clear of the 3/8" edge zone.
 MIN_HEADER_MARGIN_IN = 0.6
-SERIF_FALLBACK = ('"Liberation Serif"', '"Times New Roman"', '"DejaVu Serif"', "serif")
+# Families after the study's own font. Liberation and DejaVu cover Latin, Greek and Cyrillic;
+# Noto CJK (Debian fonts-noto-cjk) covers Chinese, Japanese and Korean, so such text is drawn
+# instead of silently vanishing. The PDF writer checks every character against these fonts.
+SERIF_FALLBACK = ("Liberation Serif", "Times New Roman", "DejaVu Serif", "Noto Serif CJK SC",
+                  "serif")
+MONO_FALLBACK = ("Liberation Mono", "DejaVu Sans Mono", "Noto Sans Mono CJK SC", "monospace")
+GENERIC_FAMILIES = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy",
+                              "system-ui"})
+# Characters a CSS string may carry as they are; everything else becomes a hex escape, so a
+# value can neither end the string ('"', newline), nor the rule ('}', ';'), nor the <style>
+# element it is embedded in ('<', '>', '&').
+_CSS_PLAIN = frozenset(string.ascii_letters + string.digits + " !#$%()*+,-./:=?@[]^_`|~")
+_CSS_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +83,42 @@ def table_pt(style: Style) -> float:
     return max(style.table_pt, 9.0)
 
 
+def _css_char(ch: str) -> str:
+    if ch in _CSS_PLAIN:
+        return ch
+    if ord(ch) > 0x7F and unicodedata.category(ch) not in _CSS_ESCAPED_CATEGORIES:
+        return ch  # printable non-ASCII text (accents, em dash, Greek, CJK) stays readable
+    # The space ends the hex escape, so a following hex digit is not read as part of it.
+    return f"\\{ord(ch):X} "
+
+
 def css_string(text: str) -> str:
-    """A CSS string literal: quotes, backslashes and line breaks escaped."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
-    out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\A ")
-    return f'"{out}"'
+    """A CSS string literal that shows `text` literally, whatever it contains.
+
+    Line breaks become '\\A ' (one per line break, CR LF counted once); quotes, backslash,
+    '<', '>', '&', braces, semicolons and every control or format character become hex escapes.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return '"' + "".join(_css_char(ch) for ch in text) + '"'
+
+
+def css_family(name: str) -> str:
+    return name if name in GENERIC_FAMILIES else css_string(name)
+
+
+def serif_families(font: str) -> tuple[str, ...]:
+    """The study font, then the fallbacks (without repeating the study font)."""
+    return (*([font] if font else []), *(f for f in SERIF_FALLBACK if f != font))
+
+
+def font_families(style: Style) -> tuple[str, ...]:
+    """Every family the PDF may draw text with: body, headings and code."""
+    heading = serif_families(style.heading_font) if style.heading_font else ()
+    return tuple(dict.fromkeys((*serif_families(style.font), *heading, *MONO_FALLBACK)))
 
 
 def font_stack(font: str) -> str:
-    first = css_string(font) if font else ""
-    rest = [f for f in SERIF_FALLBACK if f.strip('"') != font]
-    return ", ".join([first, *rest] if first else rest)
+    return ", ".join(css_family(f) for f in serif_families(font))
 
 
 def _fmt(value: float) -> str:
@@ -109,6 +148,7 @@ def font_css(style: Style) -> str:
         "body > p, li > p { text-align: justify; }" if style.justify else "",
         f"h1, h2, h3, h4, h5, h6, .contents-title, .title-page {{ font-family: {heading}; }}",
         f"table.tlf, figure.output .notes {{ font-size: {_fmt(table_pt(style))}pt; }}",
+        "code { font-family: " + ", ".join(css_family(f) for f in MONO_FALLBACK) + "; }",
         "@page { @top-left { font-family: " + body + "; }",
         "  @bottom-left { font-family: " + body + "; }",
         "  @bottom-right { font-family: " + body + "; } }",

@@ -7,6 +7,14 @@ Data sets:
 - Rossi et al. recidivism data (shipped with lifelines as load_rossi): Cox coefficients and
   standard errors as published in Fox & Weisberg (2011), "Cox Proportional-Hazards Regression
   for Survival Data in R", appendix to An R Companion to Applied Regression (R coxph, Efron).
+
+Independent implementations: lifelines' CoxPHFitter (its own Efron Newton-Raphson, run here to
+|step| < 1e-14 so that both sides sit at the MLE), lifelines' KaplanMeierFitter, statsmodels'
+survdiff (log-rank). Rules for the KM median: R survival's quantile.survfit
+(R/quantile.survfit.R, findq: "the average of the given x and the x value of the next jump
+point, i.e., the usual midpoint rule used for medians", tolerance sqrt(.Machine$double.eps))
+and SAS/STAT LIFETEST, "Breslow, Fleming-Harrington, and Kaplan-Meier Methods" ("If S(t) is
+exactly equal to 0.5 from t_j to t_j+1, the median is taken to be (t_j + t_j+1)/2").
 """
 
 import math
@@ -17,6 +25,7 @@ import pytest
 from scipy import stats
 
 from submission_kit.analysis.survival import (
+    KMCurve,
     cox_regression,
     dummy_code,
     kaplan_meier,
@@ -128,22 +137,60 @@ def test_cox_matches_published_rossi_coefficients():
     assert result.n == 432 and result.n_events == 114
 
 
-def test_cox_matches_statsmodels_phreg_efron():
-    import statsmodels.api as sm
+def _lifelines_at_mle(frame, duration, event, strata=None):
+    """lifelines' Efron fit, iterated until the Newton step is below 1e-14 (its defaults stop
+    at a relative log-likelihood change of 1e-9, ~1e-8 short of the maximum)."""
+    from lifelines import CoxPHFitter
 
+    return CoxPHFitter().fit(frame, duration, event, strata=strata,
+                             fit_options={"precision": 1e-14, "r_precision": 0.0})
+
+
+def _assert_cox_agrees(ours, reference, names):
+    z = stats.norm.ppf(0.975)
+    for name in names:
+        term, coef, se = ours.term(name), reference.params_[name], reference.standard_errors_[name]
+        assert term.note == ""
+        assert term.coef == pytest.approx(coef, rel=1e-8)
+        assert term.se == pytest.approx(se, rel=1e-8)
+        assert (term.hr, term.lower, term.upper) == pytest.approx(
+            (math.exp(coef), math.exp(coef - z * se), math.exp(coef + z * se)), rel=1e-8)
+        assert term.p == pytest.approx(reference.summary.loc[name, "p"], rel=1e-6)
+
+
+def test_cox_reaches_the_mle_rossi():
+    from lifelines.datasets import load_rossi
+
+    rossi = load_rossi()
+    covariates = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    ours = cox_regression(rossi, "week", "arrest", covariates)
+    _assert_cox_agrees(ours, _lifelines_at_mle(rossi, "week", "arrest"), covariates)
+    assert ours.note == ""
+
+
+def test_cox_reaches_the_mle_stratified_adjusted_with_ties():
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pd.DataFrame({"arm": rng.integers(0, 2, n).astype(float),
+                          "age": rng.normal(60, 10, n).round(),
+                          "sex": rng.integers(0, 2, n).astype(float),
+                          "site": rng.integers(0, 4, n)})
+    risk = -0.5 * frame["arm"] + 0.03 * (frame["age"] - 60) + 0.3 * frame["sex"]
+    frame["days"] = np.ceil(rng.exponential(20 * np.exp(-risk)))  # whole days: many ties
+    frame["event"] = (rng.uniform(size=n) < 0.75).astype(int)
+    ours = cox_regression(frame, "days", "event", ["arm", "age", "sex"], strata=["site"])
+    reference = _lifelines_at_mle(frame, "days", "event", strata=["site"])
+    _assert_cox_agrees(ours, reference, ["arm", "age", "sex"])
+
+
+def test_cox_freireich_matches_lifelines():
     frame = pd.DataFrame({
         "time": np.r_[MP_TIME, PLACEBO_TIME],
         "event": np.r_[MP_EVENT, PLACEBO_EVENT],
         "placebo": np.r_[np.zeros(21), np.ones(21)],
     })
-    ours = cox_regression(frame, "time", "event", ["placebo"]).term("placebo")
-    model = sm.PHReg(frame["time"], frame[["placebo"]], status=frame["event"], ties="efron")
-    fit = model.fit()
-    assert ours.coef == pytest.approx(fit.params[0], rel=1e-5)
-    assert ours.se == pytest.approx(fit.bse[0], rel=1e-4)
-    assert ours.p == pytest.approx(fit.pvalues[0], rel=1e-3)
-    lower, upper = np.exp(fit.conf_int()[0])
-    assert (ours.lower, ours.upper) == pytest.approx((lower, upper), rel=1e-4)
+    ours = cox_regression(frame, "time", "event", ["placebo"])
+    _assert_cox_agrees(ours, _lifelines_at_mle(frame, "time", "event"), ["placebo"])
 
 
 def test_dummy_code_uses_first_level_as_reference():
@@ -151,3 +198,78 @@ def test_dummy_code_uses_first_level_as_reference():
     coded, names = dummy_code(frame, "ONSET")
     assert names == ["ONSET=Limb"]
     assert coded["ONSET=Limb"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_median_ci_matches_lifelines_first_crossing():
+    """Brookmeyer-Crowley limits with the log(-log) transform = first times the pointwise
+    log(-log) limits reach 0.5 (no plateau at 0.5 here); lifelines reports inf where we say
+    "not reached"."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import qth_survival_times
+
+    for time, event in ((MP_TIME, MP_EVENT), (PLACEBO_TIME, PLACEBO_EVENT)):
+        ours = median_survival(kaplan_meier(time, event))
+        fitted = KaplanMeierFitter().fit(time, event)
+        lower, upper = qth_survival_times(0.5, fitted.confidence_interval_).to_numpy()[0]
+        assert ours.lower == lower
+        assert ours.upper == upper or (math.isnan(ours.upper) and upper == math.inf)
+    mp = median_survival(kaplan_meier(MP_TIME, MP_EVENT))
+    assert (mp.median, mp.lower, mp.note) == (23, 13, "upper confidence limit not reached")
+
+
+@pytest.mark.parametrize(
+    ("time", "event", "median", "why"),
+    [
+        ([1, 2, 3, 4], [1, 1, 1, 1], 2.5, "S = 0.5 on [2, 3): midpoint, the usual median"),
+        (range(1, 21), [1] * 20, 10.5, "R's help example: 20 uncensored, S(10) = 10/20"),
+        ([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 1, 0], 4.0,
+         "S = 0.5 from 3 to the next event at 5; the censoring at 4 is no step"),
+        ([1, 3], [1, 0], 2.0, "curve ends at 0.5: midpoint of 1 and the last time 3 (R)"),
+        ([9, 1, 1, 6, 6, 8, 10], [1, 1, 0, 1, 1, 0, 0], 9.0,
+         "R survival tests/quantile.R, test1 data: quantile(fit1, .5) = 9"),
+        ([1, 2, 3, 4, 5], [1, 1, 1, 1, 1], 3.0, "no plateau at 0.5: first time S <= 0.5"),
+    ],
+)
+def test_median_midpoint_rule_when_the_curve_sits_at_one_half(time, event, median, why):
+    result = median_survival(kaplan_meier(np.asarray(time, float), np.asarray(event)))
+    assert result.median == median, why
+
+
+def test_median_ci_limits_use_the_same_midpoint_rule():
+    """A hand-made curve whose pointwise lower limit sits exactly at 0.5 from t=2 to the next
+    step at t=5 (with a censoring at 3 in between): lower CL = (2 + 5) / 2."""
+    curve = KMCurve(times=(0.0, 2.0, 3.0, 5.0, 8.0), survival=(1.0, 0.8, 0.8, 0.6, 0.4),
+                    lower=(1.0, 0.5, 0.5, 0.3, 0.1), upper=(1.0, 0.95, 0.95, 0.8, 0.5),
+                    at_risk=(4, 4, 3, 2, 1), events=(0, 1, 0, 1, 1), censored_times=(3.0,),
+                    n=4, n_events=3)
+    result = median_survival(curve)
+    assert result.lower == 3.5
+    assert result.median == 8.0  # no plateau: first time S <= 0.5
+    assert result.upper == 8.0  # ends at 0.5: R's end rule, midpoint of 8 and the last time 8
+
+
+def test_logrank_matches_statsmodels_survdiff_k_groups():
+    from statsmodels.duration.survfunc import survdiff
+
+    rng = np.random.default_rng(3)
+    n = 500
+    group = rng.integers(0, 4, n)
+    strata = rng.integers(0, 3, n)
+    time = np.round(rng.exponential(10 / (1 + 0.2 * group + 0.5 * strata)), 1) + 0.1
+    event = (rng.uniform(size=n) < 0.7).astype(int)
+    for kwargs in ({}, {"strata": strata}):
+        expected_chisq, expected_p = survdiff(time, event, group, **kwargs)
+        ours = logrank(time, event, group, kwargs.get("strata"))
+        assert ours.chisq == pytest.approx(expected_chisq, rel=1e-9)
+        assert ours.p == pytest.approx(expected_p, rel=1e-7)
+        assert (ours.df, ours.note, ours.groups) == (3, "", ("0", "1", "2", "3"))
+
+
+def test_tiny_p_value_is_not_zero():
+    """chi2 ~ 370: 1 - cdf rounds to 0.0, the survival function does not."""
+    time = np.r_[np.arange(1, 151.0), np.full(150, 200.0)]
+    event = np.r_[np.ones(150), np.zeros(150)]
+    result = logrank(time, event, np.r_[np.zeros(150), np.ones(150)])
+    assert result.chisq > 200
+    assert 1 - stats.chi2.cdf(result.chisq, 1) == 0.0
+    assert result.p == stats.chi2.sf(result.chisq, 1) > 0
