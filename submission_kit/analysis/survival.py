@@ -1,4 +1,5 @@
-"""Time-to-event analyses: Kaplan-Meier, log-rank (plain and stratified) and Cox regression.
+"""Time-to-event analyses: Kaplan-Meier and log-rank (plain and stratified); Cox regression is
+in `analysis/cox.py`.
 
 Full precision, no formatting. Conventions, chosen to match SAS PROC LIFETEST / PHREG defaults
 that regulatory reviewers compare against:
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,10 +33,8 @@ NO_SUBJECTS = "no subjects"
 NO_EVENTS = "no events"
 MEDIAN_NOT_REACHED = "median not reached"
 FEWER_THAN_TWO_ARMS = "fewer than two arms with subjects"
-NOT_CONVERGED = "model did not converge"
 # R quantile.survfit's default tolerance: a step of the curve this close to 0.5 is "at" 0.5.
 _QUANTILE_TOL = math.sqrt(np.finfo(float).eps)
-_EXP_MAX = math.log(np.finfo(float).max)  # exp() of anything larger overflows to inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,38 +79,10 @@ class LogRankResult:
     groups: tuple[str, ...] = ()  # the arms that contributed to the test
 
 
-@dataclass(frozen=True, slots=True)
-class CoxTerm:
-    name: str
-    coef: float
-    se: float
-    hr: float
-    lower: float
-    upper: float
-    p: float
-    note: str = ""  # "no events in ARM_B", "monotone likelihood (separation) for AGE", ...
-
-
-@dataclass(frozen=True, slots=True)
-class CoxResult:
-    terms: tuple[CoxTerm, ...]
-    n: int
-    n_events: int
-    ties: str = "efron"
-    strata: tuple[str, ...] = ()
-    note: str = ""  # about the model as a whole: "no events", "model did not converge", ...
-
-    def term(self, name: str) -> CoxTerm:
-        for t in self.terms:
-            if t.name == name:
-                return t
-        raise KeyError(name)
-
-
 def kaplan_meier(time: np.ndarray, event: np.ndarray, alpha: float = 0.05) -> KMCurve:
     """Product-limit estimate with Greenwood variance and log(-log) pointwise CIs."""
     time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
-    _require_complete(np.isnan(time), "time")
+    require_complete(np.isnan(time), "time")
     if time.size == 0:
         return KMCurve((), (), (), (), (), (), (), 0, 0)
     grid = np.unique(time)
@@ -138,7 +108,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, alpha: float = 0.05) -> KM
     )
 
 
-def _require_complete(missing: np.ndarray, what: str) -> None:
+def require_complete(missing: np.ndarray, what: str) -> None:
     """Missing values are the caller's to handle (complete cases, counted and footnoted):
     dropping them here would drop subjects silently."""
     if missing.any():
@@ -237,7 +207,7 @@ def logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     So a stratum with one arm contributes nothing, and an arm with no subjects (listed in
     `groups`, the arms expected) drops out instead of making V singular."""
     time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
-    _require_complete(np.isnan(time), "time")
+    require_complete(np.isnan(time), "time")
     codes, labels = _codes(group, groups)
     arms = int((np.bincount(codes, minlength=len(labels)) > 0).sum())
     reason = (NO_SUBJECTS if time.size == 0 else FEWER_THAN_TWO_ARMS if arms < 2
@@ -304,212 +274,3 @@ def _generalized_quadratic(u: np.ndarray, v: np.ndarray) -> tuple[float, int]:
 def _logrank_ne(reason: str) -> LogRankResult:
     log.warning("log-rank test not estimable: %s", reason)
     return LogRankResult(chisq=math.nan, df=0, p=math.nan, note=reason)
-
-
-def cox_regression(frame: pd.DataFrame, duration: str, event: str, covariates: Sequence[str],
-                   strata: Sequence[str] = ()) -> CoxResult:
-    """Cox proportional hazards (Efron ties) on numeric columns already in `frame`.
-
-    Terms that cannot be estimated get NaN and a note instead of a crash or a meaningless
-    number: no subjects or no events; a term that does not vary or is collinear (dropped, as R
-    coxph reports NA); a two-valued term with no events at one value, whose likelihood is
-    monotone (separation: the MLE is ±inf). In that last case the other terms are reported at
-    their limit, which is the fit without the subjects at the value with no events (they carry
-    no weight as the coefficient tends to ±inf). Any remaining separation or non-convergence is
-    caught after the fit."""
-    covariates, strata = list(covariates), tuple(strata)
-    data = frame[[duration, event, *covariates, *strata]].astype({duration: float, event: int})
-    _require_complete(data.isna().to_numpy(), ", ".join(data.columns[data.isna().any()]))
-    n, status = len(data), data[event].to_numpy() != 0
-    reasons: dict[str, str] = {}
-    fitted: dict[str, CoxTerm] = {}
-    model_note = NO_SUBJECTS if n == 0 else NO_EVENTS if not status.any() else ""
-    if not model_note:
-        x = data[covariates].to_numpy(float)
-        layers = (data.groupby(list(strata), sort=True, dropna=False).ngroup().to_numpy()
-                  if strata else np.zeros(n, dtype=int))
-        reasons, keep, separated = _screen_terms(x, status, layers, covariates)
-        active = np.array([j for j, name in enumerate(covariates) if name not in reasons], int)
-        model_note = _separation_note(separated, int((~keep).sum()), bool(active.size))
-        if active.size:
-            fitted, more, note = _fit_phreg(
-                data[duration].to_numpy(float)[keep], status[keep], x[np.ix_(keep, active)],
-                layers[keep], [covariates[j] for j in active], bool(strata))
-            reasons.update(more)
-            model_note = "; ".join(filter(None, [model_note, note]))
-    terms = tuple(fitted.get(name) or _ne_term(name, reasons.get(name, model_note))
-                  for name in covariates)
-    for term in terms:
-        if term.note:
-            log.warning("Cox term %s not estimable: %s", term.name, term.note)
-    return CoxResult(terms, n, int(status.sum()), strata=strata, note=model_note)
-
-
-def _ne_term(name: str, reason: str) -> CoxTerm:
-    return CoxTerm(name, *(math.nan,) * 6, note=reason)
-
-
-def _screen_terms(x: np.ndarray, status: np.ndarray, layers: np.ndarray, names: list[str]
-                  ) -> tuple[dict[str, str], np.ndarray, list[str]]:
-    """Terms that cannot be estimated, found before fitting: (reasons, rows that keep weight,
-    separated terms). Excluding a separated level can make another term constant, so repeat."""
-    reasons: dict[str, str] = {}
-    keep = np.ones(status.size, dtype=bool)
-    separated: list[str] = []
-    while True:
-        active = [j for j, name in enumerate(names) if name not in reasons]
-        reasons.update(_unidentifiable(x[keep][:, active], layers[keep],
-                                       [names[j] for j in active]))
-        active = [j for j in active if names[j] not in reasons]
-        found = _separated_level(x[keep], status[keep], active, names)
-        if found is None:
-            return reasons, keep, separated
-        j, value, reason = found
-        reasons[names[j]] = reason
-        separated.append(names[j])
-        keep &= x[:, j] != value
-
-
-def _unidentifiable(x: np.ndarray, layers: np.ndarray, names: list[str]) -> dict[str, str]:
-    """Terms that do not vary (within strata) or are linear combinations of earlier terms;
-    like R coxph, the later of two collinear terms is the one not estimated."""
-    centred = x - _layer_means(x, layers) if x.shape[1] else x
-    basis = np.zeros((x.shape[0], 0))
-    reasons = {}
-    for j, name in enumerate(names):
-        column = centred[:, j]
-        size = float(np.linalg.norm(column))
-        if size <= 1e-12 * float(np.linalg.norm(x[:, j])):  # only rounding noise is left
-            reasons[name] = _constant_reason(x[:, j], name)
-            continue
-        for _ in range(2):  # Gram-Schmidt twice keeps the basis orthogonal
-            column = column - basis @ (basis.T @ column)
-        if np.linalg.norm(column) <= 1e-9 * size:
-            reasons[name] = f"{name} is collinear with other terms"
-            continue
-        basis = np.column_stack([basis, column / np.linalg.norm(column)])
-    return reasons
-
-
-def _layer_means(x: np.ndarray, layers: np.ndarray) -> np.ndarray:
-    return pd.DataFrame(x).groupby(layers).transform("mean").to_numpy(float)
-
-
-def _constant_reason(column: np.ndarray, name: str) -> str:
-    values = set(np.unique(column).tolist())
-    if values in ({0.0}, {1.0}):  # an indicator: all subjects on one side
-        return f"no subjects {'in' if values == {0.0} else 'outside'} {name}"
-    return f"{name} does not vary" + (" within strata" if len(values) > 1 else "")
-
-
-def _separated_level(x: np.ndarray, status: np.ndarray, active: list[int], names: list[str]
-                     ) -> tuple[int, float, str] | None:
-    """The first two-valued term with no events at one of its values (monotone likelihood)."""
-    for j in active:
-        values = np.unique(x[:, j])
-        if values.size != 2:
-            continue
-        for value in values:
-            if not status[x[:, j] == value].any():
-                name = names[j]
-                if set(values.tolist()) != {0.0, 1.0}:
-                    return j, float(value), f"no events with {name} = {value:g}"
-                return j, float(value), f"{'no' if value == 1 else 'all'} events in {name}"
-    return None
-
-
-def _separation_note(separated: list[str], excluded: int, others: bool) -> str:
-    note = f"monotone likelihood (separation) for {', '.join(separated)}" if separated else ""
-    if note and others:  # their limit as the separated coefficients tend to ±inf
-        note += f": other terms estimated without the {excluded} subjects at levels with no events"
-    return note
-
-
-def _fit_phreg(time: np.ndarray, status: np.ndarray, x: np.ndarray, layers: np.ndarray,
-               names: list[str], stratified: bool
-               ) -> tuple[dict[str, CoxTerm], dict[str, str], str]:
-    """statsmodels PHReg (Efron), Newton-Raphson to |step| < 1e-8: converged to the MLE, which
-    reproduces R coxph / SAS PHREG. Its warnings and numerical failures become notes."""
-    from statsmodels.duration.hazard_regression import PHReg
-
-    centred = x - x.mean(axis=0)  # as R coxph: exp(x'b) cannot overflow for a large-valued x
-    model = PHReg(time, centred, status=status.astype(float), ties="efron",
-                  strata=layers if stratified else None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fitted = model.fit()
-            params, se = np.asarray(fitted.params, float), np.asarray(fitted.bse, float)
-            flags = _infinite_coefficients(model, params)
-        except (np.linalg.LinAlgError, ArithmeticError) as exc:
-            log.warning("Cox model failed: %s", exc)
-            return {}, dict.fromkeys(names, NOT_CONVERGED), NOT_CONVERGED
-    trouble = _fit_warnings(caught)
-    infinite = [name for name, flag in zip(names, flags, strict=True) if flag]
-    if infinite:  # the other coefficients have converged to their limit
-        reasons = {name: f"monotone likelihood (separation) for {name}" for name in infinite}
-        note = f"monotone likelihood (separation) for {', '.join(infinite)}"
-    elif trouble:
-        reasons, note = dict.fromkeys(names, NOT_CONVERGED), NOT_CONVERGED
-    else:
-        reasons, note = {}, ""
-    terms = {name: _wald_term(name, b, s) for name, b, s in zip(names, params, se, strict=True)
-             if name not in reasons}
-    return terms, reasons, note
-
-
-def _fit_warnings(caught: list[warnings.WarningMessage]) -> bool:
-    """True when the fit warned that it did not converge. Numerical warnings are logged (a NaN
-    they leave behind is caught on the result); any other warning is passed on, not swallowed."""
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
-
-    trouble = False
-    for w in caught:
-        if issubclass(w.category, ConvergenceWarning | HessianInversionWarning | RuntimeWarning):
-            log.warning("Cox model: %s", w.message)
-            trouble |= not issubclass(w.category, RuntimeWarning)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return trouble
-
-
-def _infinite_coefficients(model: object, params: np.ndarray) -> np.ndarray:
-    """R coxph's check for coefficients that may be infinite: one more Newton step from the end
-    point, flagged where it is still > 1e-9 and > sqrt(1e-9) of the coefficient (coxph's eps
-    and toler.inf). At a true maximum the step is ~1e-15."""
-    score = model.score(params)  # type: ignore[attr-defined]
-    information = -np.asarray(model.hessian(params))  # type: ignore[attr-defined]
-    try:
-        step = np.abs(np.linalg.solve(information, score))
-    except np.linalg.LinAlgError:
-        return np.ones(params.size, dtype=bool)
-    return ~np.isfinite(step) | ((step > 1e-9) & (step > math.sqrt(1e-9) * np.abs(params)))
-
-
-def _wald_term(name: str, coef: float, se: float) -> CoxTerm:
-    """HR, Wald CI and p from coef and se; NaN (never inf) where exp() would overflow."""
-    if not (math.isfinite(coef) and math.isfinite(se) and se > 0):
-        return _ne_term(name, NOT_CONVERGED)
-    z = float(stats.norm.ppf(0.975))
-    hr, lower, upper = (_exp(coef), _exp(coef - z * se), _exp(coef + z * se))
-    note = "" if math.isfinite(upper) else "hazard ratio too large to represent"
-    return CoxTerm(name=name, coef=float(coef), se=float(se), hr=hr, lower=lower, upper=upper,
-                   p=float(2 * stats.norm.sf(abs(coef / se))), note=note)
-
-
-def _exp(value: float) -> float:
-    return math.exp(value) if value < _EXP_MAX else math.nan
-
-
-def dummy_code(frame: pd.DataFrame, column: str, levels: Sequence[str] | None = None
-               ) -> tuple[pd.DataFrame, list[str]]:
-    """Indicator columns for a categorical covariate; the first level is the reference."""
-    values = frame[column].astype(str)
-    levels = list(levels) if levels else sorted(values.unique())
-    names = []
-    out = frame.copy()
-    for level in levels[1:]:
-        name = f"{column}={level}"
-        out[name] = (values == level).astype(float)
-        names.append(name)
-    return out, names

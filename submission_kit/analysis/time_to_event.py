@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 
 from submission_kit.analysis.ard import Stat, stat
+from submission_kit.analysis.cox import cox_regression, dummy_code
 from submission_kit.analysis.descriptive import Group
 from submission_kit.analysis.survival import (
-    cox_regression,
-    dummy_code,
     kaplan_meier,
     logrank,
     median_survival,
@@ -58,10 +57,11 @@ def tte_records(analysis: str, data: pd.DataFrame, groups: Sequence[Group],
     stats: list[Stat] = []
     series: dict[str, tuple[float, ...]] = {}
     notes: list[str] = []
-    for key, _label, rows in groups:
+    for key, label, rows in groups:
         analysed = rows.dropna(subset=["AVAL"])
         stats += _counts(analysis, key, rows, analysed)
-        stats += _kaplan_meier(analysis, key, analysed, design.timepoint, series)
+        stats += _kaplan_meier(analysis, (key, label), analysed, design.timepoint, series,
+                               notes)
     stats += _logrank(analysis, "unstratified", data, design, (), notes)
     if design.strata:
         stats += _logrank(analysis, "stratified", data, design, design.strata, notes)
@@ -86,8 +86,10 @@ def _counts(analysis: str, arm: str, rows: pd.DataFrame, analysed: pd.DataFrame)
     ]
 
 
-def _kaplan_meier(analysis: str, arm: str, rows: pd.DataFrame, timepoint: float | None,
-                  series: dict[str, tuple[float, ...]]) -> list[Stat]:
+def _kaplan_meier(analysis: str, arm_label: tuple[str, str], rows: pd.DataFrame,
+                  timepoint: float | None, series: dict[str, tuple[float, ...]],
+                  notes: list[str]) -> list[Stat]:
+    arm, label = arm_label
     curve = kaplan_meier(rows["AVAL"].to_numpy(), rows["EVENT"].to_numpy())
     for name in ("times", "survival", "lower", "upper", "at_risk", "events"):
         series[f"km.{arm}.{name}"] = tuple(getattr(curve, name))
@@ -96,10 +98,14 @@ def _kaplan_meier(analysis: str, arm: str, rows: pd.DataFrame, timepoint: float 
     out = []
     if timepoint is not None:
         at = survival_at(curve, timepoint)
+        if at.note:
+            notes.append(f"Kaplan-Meier estimate at {timepoint:g}, {label}: {at.note} (NE).")
         out += [stat(analysis, f"km.{arm}.{part}", value, "surv", f"KM survival at {timepoint:g}",
                      where) for part, value in (("surv", at.survival), ("lcl", at.lower),
                                                 ("ucl", at.upper))]
     med = median_survival(curve)
+    if med.note:
+        notes.append(f"Kaplan-Meier median, {label}: {med.note} (NE).")
     out += [stat(analysis, f"median.{arm}.{part}", value, "time", "KM median", where)
             for part, value in (("est", med.median), ("lcl", med.lower), ("ucl", med.upper))]
     return out
@@ -135,7 +141,8 @@ def _logrank(analysis: str, key: str, data: pd.DataFrame, design: TteDesign,
     _left_out(data, used, label, strata, notes)
     layers = used[list(strata)].astype(str).agg("|".join, axis=1).to_numpy() if strata else None
     result = logrank(used["AVAL"].to_numpy(), used["EVENT"].to_numpy(),
-                     used[design.treatment].to_numpy(), layers)
+                     used[design.treatment].to_numpy(), layers,
+                     groups=list(design.arm_values.values()))
     if result.note:
         notes.append(f"{label}: not estimable ({result.note}).")
     return [stat(analysis, f"logrank.{key}.chisq", result.chisq, "chisq", label),

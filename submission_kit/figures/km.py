@@ -7,7 +7,6 @@ titles from the study print literally, '$' included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,11 +41,6 @@ class KMPlot:
     font: str = "Liberation Serif"
     font_pt: float = 9.0
     show_ci: bool = False
-
-
-def numbers_at_risk(times: Sequence[float], time: np.ndarray) -> tuple[int, ...]:
-    """Subjects still at risk (time >= t) at each tick, from the raw times."""
-    return tuple(int((time >= t).sum()) for t in times)
 
 
 def render_km(plot: KMPlot) -> tuple[bytes, bytes]:

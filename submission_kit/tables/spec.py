@@ -221,6 +221,10 @@ def select_population(frame: pd.DataFrame, ctx: OutputContext) -> pd.DataFrame:
                         f"by {ctx.config.where}")
     treatment = ctx.study.treatment
     in_population = frame[frame[pop.flag].astype(str).str.upper().eq("Y")]
+    if in_population.empty:  # nothing to estimate at all: a question that cannot be asked
+        raise UserError(f"{ctx.study.path}: {ctx.config.where}: no subject has {pop.rule} "
+                        f"(population {pop.key}) in the data, in any arm "
+                        f"({', '.join(a.label for a in ctx.arms)})")
     values = in_population[ctx.treatment_var]
     arm_values = [a.value for a in ctx.arms]
     unknown = values[~values.isin(arm_values) & ~values.isin(treatment.exclude)]

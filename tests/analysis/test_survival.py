@@ -24,10 +24,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from submission_kit.analysis.cox import cox_regression, dummy_code
 from submission_kit.analysis.survival import (
     KMCurve,
-    cox_regression,
-    dummy_code,
     kaplan_meier,
     logrank,
     median_survival,

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from submission_kit.analysis.cox import cox_regression
 from submission_kit.analysis.survival import (
-    cox_regression,
     kaplan_meier,
     logrank,
     median_survival,
