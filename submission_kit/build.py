@@ -20,6 +20,7 @@ from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
 from submission_kit.documents.render import RenderedDocument, render_document, running_header
 from submission_kit.documents.results_view import as_trace_json
+from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.publish import check_output_dir, output_lock, publish
@@ -191,6 +192,7 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
             rendered = computed.documents[doc.id]
             ready[f"trace/{doc.id}.json"] = as_trace_json(
                 rendered.document.id, rendered.trace, computed.results).encode()
+            ready[f"documents/{doc.id}.json"] = as_document_json(rendered.document).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:
                     render[f"documents/{doc.id}.{fmt}"] = (fmt, rendered.document)

@@ -30,7 +30,7 @@ EXPECTED_FILES = {
     "figures/f-14-2-1.svg", "figures/f-14-2-1.png", "figures/f-14-2-1.docx",
     "figures/f-14-2-1.pdf",
     "documents/fda-meeting-package.docx", "documents/fda-meeting-package.pdf",
-    "trace/fda-meeting-package.json",
+    "trace/fda-meeting-package.json", "documents/fda-meeting-package.json",
 }
 HEADINGS = ["Product Name and Application Number", "Chemical Name and Structure",
             "Proposed Indication", "Dosage Form, Route of Administration and Dosing Regimen",
