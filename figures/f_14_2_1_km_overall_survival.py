@@ -124,7 +124,7 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
         series=tuple(series), risk_times=ticks, x_label=f"Time ({ctx.param('time_unit')})",
         y_label=ctx.param("y_label"), x_max=float(shown.value("x_max")),  # type: ignore[arg-type]
         annotation=_annotation(table, ctx), font=style.font, font_pt=style.table_pt,
-        show_ci=ctx.param("show_ci"),
+        show_ci=ctx.param("show_ci"), marking=ctx.study.identity.marking,
     )
     svg, png = render_km(plot)
     title = ctx.param("title") or TITLE

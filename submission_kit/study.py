@@ -21,6 +21,7 @@ from submission_kit.documents.model import PageSetup, Style
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
 
+SYNTHETIC_MARK = "Synthetic data — for demonstration only"
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # FDA: lowercase, digits, hyphens
@@ -96,6 +97,11 @@ class Identity:
     eudract: str = ""
     version: str = "1.0"
     synthetic: bool = False
+
+    @property
+    def marking(self) -> str:
+        """What every page and every image of a synthetic study says about itself."""
+        return SYNTHETIC_MARK if self.synthetic else ""
 
 
 @dataclass(frozen=True, slots=True)

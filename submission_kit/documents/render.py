@@ -36,8 +36,6 @@ from submission_kit.study import DocumentConfig, Study
 from submission_kit.tables.model import TableModel
 from submission_kit.tables.spec import BUNDLED
 
-SYNTHETIC_BANNER = "Synthetic data — for demonstration only"
-
 
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
@@ -134,7 +132,7 @@ def running_header(study: Study, title: str = "") -> str:
     """'MIROCALS-SIM — Type B Meeting Package — Synthetic data — for demonstration only'."""
     parts = [study.id, *([title] if title and title != study.id else [])]
     if study.identity.synthetic:
-        parts.append(SYNTHETIC_BANNER)
+        parts.append(study.identity.marking)
     return " — ".join(parts)
 
 
@@ -213,5 +211,5 @@ def _title_page(study: Study, config: DocumentConfig) -> TitlePage:
         title=config.title,
         subtitle=config.subtitle or ident.title,
         lines=tuple(lines),
-        banner=SYNTHETIC_BANNER if ident.synthetic else "",
+        banner=ident.marking,
     )

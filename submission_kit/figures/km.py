@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from submission_kit.analysis.survival import KMCurve
-from submission_kit.figures.render import as_png, as_svg, figure_style
+from submission_kit.figures.render import as_images, figure_style
 
 _COLOURS = ("#1b4f9c", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00")
 _DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
@@ -41,6 +41,7 @@ class KMPlot:
     font: str = "Liberation Serif"
     font_pt: float = 9.0
     show_ci: bool = False
+    marking: str = ""  # "Synthetic data — for demonstration only", drawn in the image
 
 
 def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
@@ -57,7 +58,7 @@ def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
             _draw_series(ax, series, i, plot)
         _format_axes(ax, plot)
         _draw_risk_table(fig, ax, plot, table_share)
-        svg, png = as_svg(fig), as_png(fig)
+        svg, png = as_images(fig, plot.marking)
         plt.close(fig)
     return svg, png
 
