@@ -103,10 +103,13 @@ def lay_out(study: Study, specs: Iterable[tuple[OutputConfig, OutputSpec[Any]]],
     return tables, figures
 
 
-def compute(study: Study, progress: Progress = lambda message: None) -> Computed:
+def compute(study: Study, progress: Progress = lambda message: None,
+            expect: Callable[[int], None] = lambda steps: None) -> Computed:
     """Load and check data, run every analysis, lay out every table and figure, render
-    every document model (no files)."""
+    every document model (no files). `expect(n)`: n more `progress` messages will come (for a
+    progress bar's total)."""
     specs = load_specs(study)
+    expect(1 + sum(spec.analyse is not None for _, spec in specs) + len(study.documents))
     progress("Checking data")
     data = load_study_data(study, declared_needs(study, specs))
     results = analyse(study, specs, data, progress)
@@ -214,16 +217,19 @@ def render_files(render: Mapping[str, tuple[str, Document]], jobs: int,
         return dict(zip(paths, rendered, strict=True))
 
 
-def build(study: Study, options: BuildOptions, progress: Progress = lambda message: None
-          ) -> BuildReport:
+def build(study: Study, options: BuildOptions, progress: Progress = lambda message: None,
+          expect: Callable[[int], None] = lambda steps: None) -> BuildReport:
     bad = [f for f in options.formats if f not in FORMATS]
     if bad:
         raise UserError(f"--format {bad[0]!r}: use docx, pdf or docx,pdf")
     check_output_dir(study, options.out_dir)  # refuse before minutes of analysis, not after
     with output_lock(options.out_dir):
-        computed = compute_mock(study) if options.mock else compute(study, progress)
+        computed = compute_mock(study) if options.mock else compute(study, progress, expect)
         _check_only(study, computed, options)
         ready, render = plan_files(study, computed, options)
+        # render_files says one line per file, or one for the lot when it uses processes.
+        parallel = options.jobs > 1 and len(render) > 1
+        expect((1 if parallel else len(render)) + 1)  # + "Publishing output"
         files = {**ready, **render_files(render, options.jobs, progress)}
         progress("Publishing output")
         kept = publish(study, computed.data, files, options)

@@ -1,20 +1,33 @@
 """The `submission-kit` command. Exit codes: 0 ok, 1 a bug, 2 something the user can fix
-(data, configuration, template), reported without a traceback unless --debug is given."""
+(data, configuration, template, a mistyped command), reported without a traceback unless
+--debug is given; 130 interrupted. What goes to stdout and stderr: `cli_output`."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import shlex
 import shutil
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
-from rich.console import Console
 from rich.text import Text
 
 from submission_kit import __version__
+from submission_kit.cli_output import (
+    Reporter,
+    analysis_log,
+    build_progress,
+    error_document,
+    output_title,
+    print_json,
+    study_document,
+)
+from submission_kit.diff.cli import add_diff_parser, run_diff
 from submission_kit.errors import UserError
 from submission_kit.study import Study
 
@@ -22,73 +35,190 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_STUDY = DEMO_DIR / "study.toml"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="submission-kit",
-        description="Build ICH E3 tables, figures and regulatory documents from ADaM data.")
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a suggestion for a mistyped choice (`biuld` -> build). CPython 3.14 has
+    this as `suggest_on_error`; we support 3.11, so it is done here, in the same place."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            choices = [str(c) for c in action.choices]
+            hint = did_you_mean(str(value), choices)
+            if action.dest == "command":  # no "argument COMMAND:" prefix for this one
+                raise argparse.ArgumentError(None, f"unknown command {value!r}{hint} "
+                                                   f"(commands: {', '.join(choices)})")
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r}{hint} (choose from {', '.join(choices)})")
+
+    def option_strings(self) -> list[str]:
+        return [s for action in self._actions for s in action.option_strings]
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Keeps the line breaks of descriptions and examples."""
+
+
+TOP_EPILOG = """\
+examples:
+  submission-kit build                       the bundled demo study into ./output
+  submission-kit init mystudy                an editable copy of the demo to start from
+  submission-kit validate --study mystudy    check your study without writing anything
+
+Exit codes: 0 ok, 2 a problem you can fix (the message names it), 1 a bug, 130 interrupted.
+`submission-kit COMMAND --help` shows a command's options and defaults."""
+
+# command -> (one-line description, examples for its --help)
+COMMAND_HELP = {
+    "build": ("build tables, figures and documents into an output folder",
+              "  submission-kit build --study mystudy --out mystudy/output\n"
+              "  submission-kit build --only 14.1.3 14.2.1 --format pdf --jobs 2"),
+    "validate": ("check configuration, data and templates; write nothing",
+                 "  submission-kit validate --study mystudy\n"
+                 "  submission-kit validate --study mystudy --json > validate.json"),
+    "list": ("list the tables, figures and documents a study builds",
+             "  submission-kit list --study examples/cdiscpilot01\n"
+             "  submission-kit list --json"),
+    "init": ("write an editable copy of the demo study (config, data, templates) into DIR",
+             "  submission-kit init mystudy"),
+    "demo-data": ("simulate the demo ADaM datasets into DIR",
+                  "  submission-kit demo-data mydata --format csv\n"
+                  "  submission-kit demo-data big --subjects 2000 --seed 1"),
+}
+
+
+def _parser() -> tuple[_Parser, dict[str, _Parser]]:
+    parser = _Parser(prog="submission-kit", allow_abbrev=False, formatter_class=_Help,
+                     description="Build ICH E3 tables, figures and regulatory documents "
+                                 "from ADaM data.", epilog=TOP_EPILOG)
     parser.add_argument("--version", action="version", version=f"submission-kit {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True)
+    _global_args(parser, False)
+    sub = parser.add_subparsers(title="commands", dest="command", required=True,
+                                metavar="COMMAND")
+    commands = {}
+    for name, (summary, examples) in COMMAND_HELP.items():
+        commands[name] = sub.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+            epilog=f"examples:\n{examples}", allow_abbrev=False, formatter_class=_Help)
+        _global_args(commands[name], argparse.SUPPRESS)
+    _build_args(commands["build"])
+    for name in ("validate", "list"):
+        _study_arg(commands[name])
+        commands[name].add_argument("--json", action="store_true",
+                                    help="print a JSON document on stdout, for scripts and CI")
+    commands["init"].add_argument("dir", type=Path, metavar="DIR",
+                                  help="a new or empty folder")
+    _demo_data_args(commands["demo-data"])
+    commands["diff"] = cast(_Parser, add_diff_parser(sub))  # sub makes _Parser instances
+    _global_args(commands["diff"], argparse.SUPPRESS)
+    return parser, commands
 
-    b = sub.add_parser("build", help="build tables, figures and documents into an output folder")
-    _study_arg(b)
-    b.add_argument("--out", type=Path, default=Path("output"), help="output folder (./output)")
-    b.add_argument("--only", nargs="+", default=[], metavar="ID",
-                   help="only (re)write these outputs: 14.1.3, t_14_1_3, fda-meeting-package")
-    b.add_argument("--format", default="docx,pdf", help="docx, pdf or docx,pdf (default)")
-    b.add_argument("--jobs", type=int, default=1, help="processes for rendering DOCX/PDF")
-    b.add_argument("--mock", action="store_true",
-                   help="write every table as a mock shell (xx.x placeholders); reads no data")
 
-    v = sub.add_parser("validate", help="check configuration, data and templates; write nothing")
-    _study_arg(v)
-    ls = sub.add_parser("list", help="list the outputs and documents a study builds")
-    _study_arg(ls)
-
-    i = sub.add_parser("init", help="write an editable copy of the demo study into DIR")
-    i.add_argument("dir", type=Path)
-
-    d = sub.add_parser("demo-data", help="simulate the demo ADaM datasets into DIR")
-    d.add_argument("dir", type=Path)
-    d.add_argument("--subjects", type=int, default=220)
-    d.add_argument("--seed", type=int, default=20170601)
-    d.add_argument("--format", choices=("xpt", "csv", "parquet"), default="xpt")
-    return parser
+def _global_args(parser: argparse.ArgumentParser, default: Any) -> None:
+    """On the main parser (default False) and on each command (default SUPPRESS, so an option
+    not repeated after the command keeps the value given before it)."""
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument("--debug", action="store_true", default=default,
+                       help="show a traceback with errors")
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="print only errors (and what list or --json are asked for)")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="also print the analysis log (why a statistic is not estimable)")
 
 
 def _study_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--study", type=Path, default=None,
-                        help="study.toml (default: the bundled demo study)")
+    parser.add_argument("--study", type=Path, default=None, metavar="PATH",
+                        help="a study folder or its study.toml (default: the bundled demo study)")
+
+
+def _build_args(b: argparse.ArgumentParser) -> None:
+    _study_arg(b)
+    b.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                   help="output folder (default: ./output)")
+    b.add_argument("--only", nargs="+", default=[], metavar="ID",
+                   help="only (re)write these outputs and keep the rest of the previous build: "
+                        "14.1.3, t-14-1-3, fda-meeting-package (default: everything)")
+    b.add_argument("--format", default="docx,pdf",
+                   help="docx, pdf or docx,pdf (default: %(default)s)")
+    b.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="processes for rendering DOCX/PDF (default: %(default)s)")
+    b.add_argument("--mock", action="store_true",
+                   help="write every table as a mock shell (xx.x placeholders); reads no data")
+
+
+def _demo_data_args(d: argparse.ArgumentParser) -> None:
+    d.add_argument("dir", type=Path, metavar="DIR", help="folder for the datasets")
+    d.add_argument("--subjects", type=int, default=220, metavar="N",
+                   help="number of subjects (default: %(default)s)")
+    d.add_argument("--seed", type=int, default=20170601, metavar="S",
+                   help="random seed: the same seed gives the same data (default: %(default)s)")
+    d.add_argument("--format", choices=("xpt", "csv", "parquet"), default="xpt",
+                   help="file format (default: %(default)s)")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Arguments, or SystemExit(2) after a usage message. An unknown option gets a
+    suggestion from the options of the command it was given to."""
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(argv)
+    command = commands[args.command]
+    options = [word for word in extra if word.startswith("-")]
+    if options:
+        word = options[0].split("=", 1)[0]
+        command.error(f"unrecognized option {word}{did_you_mean(word, command.option_strings())}")
+    if extra:
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.quiet and args.verbose:
+        command.error("--quiet and --verbose: choose one")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return int(COMMANDS[args.command](args, console) or 0)
+        args = parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else 0
+    reporter = Reporter(quiet=args.quiet, verbose=args.verbose)
+    as_json = getattr(args, "json", False)
+    try:
+        with analysis_log(reporter):
+            return int(COMMANDS[args.command](args, reporter) or 0)
     except UserError as exc:
         if args.debug:
             traceback.print_exc()
-        # The message is plain text: a USUBJID like "[/x]" must print as it is, not as markup.
-        console.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
+        if as_json:
+            print_json(error_document(args.command, exc))
+        reporter.error(str(exc))
         return 2
     except KeyboardInterrupt:
-        console.print("interrupted")
+        reporter.err.print("interrupted")
         return 130
-    except Exception:  # a bug: say so plainly, keep the traceback for the report
-        console.print("[bold red]internal error[/] (a bug in submission-kit; please report it "
-                      "with the traceback below)")
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for the report
+        if as_json:
+            print_json(error_document(args.command, exc))
+        reporter.err.print("[bold red]internal error[/] (a bug in submission-kit; please "
+                           "report it with the traceback below)")
         traceback.print_exc()
         return 1
 
 
 def _study(args: argparse.Namespace) -> Study:
+    """--study names a study.toml or the folder holding one; none: the bundled demo."""
     from submission_kit.study import load_study
 
-    return load_study(args.study or DEMO_STUDY)
+    path: Path = args.study or DEMO_STUDY
+    if path.is_dir():
+        if not (path / "study.toml").is_file():
+            raise UserError(f"{path}: folder has no study.toml (--study takes a study folder "
+                            "or its study.toml)")
+        path = path / "study.toml"
+    return load_study(path)
 
 
-def cmd_build(args: argparse.Namespace, console: Console) -> int:
+def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.build import BuildOptions, build
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
@@ -96,50 +226,55 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         raise UserError("--jobs must be at least 1")
     study = _study(args)
     start = time.perf_counter()
-
-    def progress(message: str) -> None:
-        console.print(Text(f"{time.perf_counter() - start:6.1f}s ", style="dim") + Text(message))
-
-    console.print(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
-    report = build(study, BuildOptions(args.out, tuple(args.only), formats, args.jobs,
-                                       mock=args.mock), progress)
+    reporter.status(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
+    options = BuildOptions(args.out, tuple(args.only), formats, args.jobs, mock=args.mock)
+    with build_progress(reporter) as (progress, expect):
+        report = build(study, options, progress, expect)
     kept = f" ({len(report.kept)} kept from the previous build)" if report.kept else ""
-    console.print(Text(f"Built {len(report.written)} files", style="green")
-                  + Text(f" into {report.out_dir} in {time.perf_counter() - start:.1f}s{kept}"))
+    reporter.status(Text(f"Built {len(report.written)} files", style="green") + Text(
+        f" into {report.out_dir} in {time.perf_counter() - start:.1f}s{kept}"))
     return 0
 
 
-def cmd_validate(args: argparse.Namespace, console: Console) -> int:
-    from submission_kit.build import compute
+def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
+    from submission_kit.build import compute, load_specs
 
     study = _study(args)
-    computed = compute(study)
+    # --verbose: the steps too, so each analysis log line follows the output it is about.
+    computed = compute(study, reporter.status if reporter.verbose else lambda message: None)
+    if args.json:
+        rows = {name: len(frame) for name, frame in computed.data.frames.items()}
+        print_json({**study_document("validate", study, load_specs(study), rows),
+                    "verdict": "ok"})
+        return 0
     for name in sorted(computed.data.frames):
         frame = computed.data.frames[name]
-        console.print(f"  {name.upper():8} {len(frame):>7} rows  {computed.data.paths[name]}",
-                      markup=False)
-    console.print(Text("OK", style="green") + Text(
+        reporter.answer(f"  {name.upper():8} {len(frame):>7} rows  {computed.data.paths[name]}")
+    reporter.answer(Text("OK", style="green") + Text(
         f": {len(computed.tables)} tables, {len(computed.figures)} figures, "
         f"{len(computed.documents)} documents check out"))
     return 0
 
 
-def cmd_list(args: argparse.Namespace, console: Console) -> int:
+def cmd_list(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.build import load_specs
 
     study = _study(args)
-    out = Console(highlight=False, soft_wrap=True)
-    out.print(f"Study {study.id} ({study.path})")
-    for config, spec in load_specs(study):
-        title = config.params.get("title", spec.title)
-        out.print(f"  {config.kind:8} {config.id:10} {title}  [{spec.name}.py]", markup=False)
+    specs = load_specs(study)
+    if args.json:
+        print_json(study_document("list", study, specs, None))
+        return 0
+    reporter.listing(f"Study {study.id} ({study.path})")
+    for config, spec in specs:
+        reporter.listing(f"  {config.kind:8} {config.id:10} {output_title(config, spec)}  "
+                         f"[{spec.name}.py]")
     for doc in study.documents:
-        out.print(f"  document {doc.id:30} {doc.title}  [{doc.template}; "
-                  f"{', '.join(doc.formats)}]", markup=False)
+        reporter.listing(f"  document {doc.id:30} {doc.title}  [{doc.template}; "
+                         f"{', '.join(doc.formats)}]")
     return 0
 
 
-def cmd_init(args: argparse.Namespace, console: Console) -> int:
+def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.tables.spec import BUNDLED
 
     target: Path = args.dir
@@ -154,13 +289,16 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
     text += ('\n[paths]\n# Templates here override the bundled ones of the same name.\n'
              'templates = "templates"\n')
     (target / "study.toml").write_text(text, encoding="utf-8")
-    console.print(f"Wrote {target}/study.toml, data/ and templates/. Build it with:\n"
-                  f"  submission-kit build --study {target}/study.toml --out {target}/output",
-                  markup=False)
+    # Absolute paths: the commands must work when pasted in any folder.
+    where = target.resolve()
+    study, out = shlex.quote(str(where)), shlex.quote(str(where / "output"))
+    reporter.answer(f"Wrote {where / 'study.toml'}, data/ and templates/. Next:\n"
+                    f"  submission-kit validate --study {study}\n"
+                    f"  submission-kit build --study {study} --out {out}")
     return 0
 
 
-def cmd_demo_data(args: argparse.Namespace, console: Console) -> int:
+def cmd_demo_data(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.data.demo import DATASET_LABELS, VARIABLE_LABELS, simulate_study
     from submission_kit.data.io import write_dataset
 
@@ -170,12 +308,12 @@ def cmd_demo_data(args: argparse.Namespace, console: Console) -> int:
     for name, frame in frames.items():
         path = args.dir / f"{name}.{args.format}"
         write_dataset(frame, path, VARIABLE_LABELS.get(name, {}), DATASET_LABELS.get(name, ""))
-        console.print(f"  {path} ({len(frame)} rows)", markup=False)
+        reporter.status(f"  {path} ({len(frame)} rows)")
     return 0
 
 
 COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "init": cmd_init,
-            "demo-data": cmd_demo_data}
+            "demo-data": cmd_demo_data, "diff": run_diff}
 
 
 if __name__ == "__main__":

@@ -14,15 +14,22 @@ study.toml:
     strata_label = "country and site of onset"          # how the rows name them (optional;
     covariates_label = "country, site of onset and age" # default: the variable names)
     reference = "PBO"                   # arm key of the comparator (default: first arm)
+    rmst_horizon = 640                  # restricted mean survival time to this time, as a
+                                        # sensitivity analysis (optional)
+    rmst_horizon_label = "Day 640"      # how the rows name it (default: "640 days")
 
 The log-rank tests compare all arms at once (one p-value, in its own column); hazard ratios
 compare each arm with the reference, in that arm's column. The Kaplan-Meier figure reads
-these results (its hazard ratio and curves are this table's).
+these results (its hazard ratio and curves are this table's). The same spec serves any
+time-to-event endpoint: `spec = "t_14_2_1_overall_survival"` under another output id (14.2.4)
+with its own paramcd, title and labels.
 """
 
 from __future__ import annotations
 
 from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.analysis.rmst import METHOD as RMST_METHOD
+from submission_kit.analysis.rmst import rmst_records
 from submission_kit.analysis.time_to_event import METHODS, tte_records
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.tables.cells import Shown
@@ -45,6 +52,7 @@ from submission_kit.tables.survival_rows import (
     cox_rows,
     km_rows,
     logrank_row,
+    rmst_rows,
 )
 from submission_kit.tables.tte import TTE_PARAMS, tte_design, tte_needs, tte_population
 
@@ -72,14 +80,33 @@ def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
     data = tte_population(frames, ctx, _adsl_vars(ctx))
     design = tte_design(ctx, _reference(ctx), ctx.param("timepoint"), _list(ctx, "strata"),
                         _list(ctx, "covariates"))
-    found = tte_records(ctx.analysis_id, data, arm_groups(data, ctx, total=False), design)
+    groups = arm_groups(data, ctx, total=False)
+    found = tte_records(ctx.analysis_id, data, groups, design)
+    stats, notes = found.stats, found.notes
+    methods: tuple[str, ...] = METHODS
+    horizon = _rmst_horizon(ctx)
+    if horizon is not None:  # only when configured: other outputs stay as they were
+        more: list[str] = []
+        stats += tuple(rmst_records(ctx.analysis_id, groups, design.reference, horizon, more))
+        notes, methods = (*notes, *more), (*methods, RMST_METHOD)
     return AnalysisResults(
         id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
         population=population_rule(ctx),
         datasets=ctx.datasets_used(["adsl", ctx.param("dataset")]),
-        stats=found.stats, subjects=len(data), series=found.series, notes=found.notes,
-        methods=METHODS,
+        stats=stats, subjects=len(data), series=found.series, notes=notes,
+        methods=methods,
     )
+
+
+def _rmst_horizon(ctx: OutputContext) -> float | None:
+    horizon = ctx.param("rmst_horizon")
+    if horizon is not None and not horizon > 0:
+        raise ctx.error("rmst_horizon", f"expected a positive time, got {horizon!r}")
+    return None if horizon is None else float(horizon)
+
+
+def _rmst_label(ctx: OutputContext, horizon: float) -> str:
+    return ctx.param("rmst_horizon_label") or f"{horizon:g} {ctx.param('time_unit')}"
 
 
 def _layout(ctx: OutputContext) -> SurvivalLayout:
@@ -110,6 +137,15 @@ def _table(shown: Shown, ctx: OutputContext) -> TableModel:
     if ctx.param("covariates"):
         named = ctx.param("covariates_label") or ", ".join(_list(ctx, "covariates"))
         rows += cox_rows(shown, lay, "adjusted", f"Cox model adjusted for {named}")
+    horizon = _rmst_horizon(ctx)
+    rmst_notes: tuple[str, ...] = ()
+    if horizon is not None:
+        rows += rmst_rows(shown, lay, _rmst_label(ctx, horizon))
+        rmst_notes = (
+            "RMST = restricted mean survival time: area under the Kaplan-Meier curve up to "
+            f"{_rmst_label(ctx, horizon)}; standard errors from the Greenwood plug-in variance "
+            f"(as R survRM2); difference = arm - {lay.reference_label}, with normal-"
+            "approximation 95% CI and p-value.",)
     dataset = ctx.param("dataset").upper()
     return TableModel(
         id=ctx.id,
@@ -122,6 +158,7 @@ def _table(shown: Shown, ctx: OutputContext) -> TableModel:
             "NE = not estimable.",
             "Log-rank p-values compare all arms. Hazard ratios < 1 favour the arm over the "
             "reference; Cox proportional hazards model (Efron ties) with Wald 95% CI.",
+            *rmst_notes,
             *shown.notes(),
             *ctx.param("footnotes"),
         ),
@@ -144,6 +181,8 @@ SPEC: OutputSpec[TableModel] = OutputSpec(
         "strata_label": Param(str, ""),
         "covariates_label": Param(str, ""),
         "reference": Param(str, ""),
+        "rmst_horizon": Param((int, float), None),
+        "rmst_horizon_label": Param(str, ""),
     },
     needs=_needs,
     analyse=_analyse,

@@ -21,17 +21,23 @@ from submission_kit.cli import DEMO_STUDY
 from submission_kit.errors import UserError
 from submission_kit.study import load_study
 
-EXPECTED_FILES = {
-    "manifest.json",
-    "results/t_14_1_3.json", "results/t_14_2_1.json", "results/f_14_2_1.json",
-    "results/ard.csv",
-    "tables/t-14-1-3.json", "tables/t-14-1-3.docx", "tables/t-14-1-3.pdf",
-    "tables/t-14-2-1.json", "tables/t-14-2-1.docx", "tables/t-14-2-1.pdf",
-    "figures/f-14-2-1.svg", "figures/f-14-2-1.png", "figures/f-14-2-1.docx",
-    "figures/f-14-2-1.pdf",
-    "documents/fda-meeting-package.docx", "documents/fda-meeting-package.pdf",
-    "trace/fda-meeting-package.json", "documents/fda-meeting-package.json",
-}
+
+def expected_files() -> set[str]:
+    """What the contract says a build of the demo writes, derived from its configuration."""
+    study = load_study(DEMO_STUDY)
+    files = {"manifest.json", "results/ard.csv"}
+    for output in study.outputs:
+        stem = f"{output.kind[0]}-{output.id.replace('.', '-')}"
+        files.add(f"results/{output.kind[0]}_{output.id.replace('.', '_')}.json")
+        exts = ("json", "docx", "pdf") if output.kind == "table" else ("svg", "png", "docx", "pdf")
+        files |= {f"{output.kind}s/{stem}.{ext}" for ext in exts}
+    for doc in study.documents:
+        files |= {f"documents/{doc.id}.{fmt}" for fmt in doc.formats}
+        files |= {f"trace/{doc.id}.json", f"documents/{doc.id}.json"}
+    return files
+
+
+EXPECTED_FILES = expected_files()
 HEADINGS = ["Product Name and Application Number", "Chemical Name and Structure",
             "Proposed Indication", "Dosage Form, Route of Administration and Dosing Regimen",
             "Sponsor Attendees", "Background", "Purpose of the Meeting", "Proposed Agenda",
@@ -99,8 +105,13 @@ def test_every_table_cell_traces_to_a_result(out, table_json):
 def _docx_text(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     document = docx.Document(str(path))
     paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    cells = [_plain(c.text) for t in document.tables for row in t.rows for c in row.cells]
     return paragraphs, cells
+
+
+def _plain(text: str) -> str:
+    """Writers pad numbers with figure spaces (U+2007) for decimal alignment."""
+    return text.replace("\u2007", "")
 
 
 def test_docx_has_word_headings_and_table_values(out, table_json):
@@ -117,7 +128,7 @@ def test_docx_has_word_headings_and_table_values(out, table_json):
 
 def test_pdf_has_headings_and_table_values(out, table_json):
     reader = PdfReader(out / "documents/fda-meeting-package.pdf")
-    text = "\n".join(page.extract_text() for page in reader.pages)
+    text = _plain("\n".join(page.extract_text() for page in reader.pages))
     for title in HEADINGS:
         assert title in text
     deaths = next(r for r in table_json["t_14_2_1"]["rows"] if r["label"] == "Deaths, n (%)")
@@ -143,7 +154,11 @@ def test_narrative_numbers_match_results_and_tables(out, table_json):
     assert f"{hr['text']} (95% CI: {lcl['text']} to {ucl['text']})" in " ".join(pdf_text.split())
     for number in trace["numbers"]:
         assert number["template"] and number["line"] > 0
-        assert number["datasets"]["adsl"]
+        if number["ref"].startswith("config:"):  # words the author owns, marked as such
+            assert number["source"] == "configured text (study.toml)"
+        else:
+            assert number["datasets"]["adsl"]
+    assert any(n["ref"] == "config:regulatory.purpose" for n in trace["numbers"])
 
 
 def test_libreoffice_opens_the_docx(out, tmp_path):
@@ -211,6 +226,6 @@ def test_standalone_tlf_pdf_and_docx_carry_title_and_values(out, table_json):
     assert "Table 14.2.1" in text
     assert "Page 1 of" in text
     document = docx.Document(io.BytesIO((out / "tables/t-14-2-1.docx").read_bytes()))
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    cells = [_plain(c.text) for t in document.tables for row in t.rows for c in row.cells]
     censored = next(r for r in table_json["t_14_2_1"]["rows"] if r["label"] == "Censored, n (%)")
     assert all(cell in cells for cell in censored["cells"])

@@ -47,7 +47,7 @@ def test_arm_without_events_gives_ne_and_a_footnote(study, tmp_path, capsys):
 
     _edit(study, "adtte", censor_il2)
     out = tmp_path / "out"
-    code, text = _build(study, out, capsys)
+    code, text = _build(study, out, capsys, "14.2.1", "fda-meeting-package")
     assert code == 0, text
     rows, footnotes = _rows(out, "t-14-2-1")
     assert rows["Deaths, n (%)"][1] == "0"

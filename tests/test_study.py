@@ -56,7 +56,8 @@ def test_bundled_demo_study_loads():
 
     study = load_study(DEMO_STUDY)
     assert study.identity.synthetic
-    assert [o.id for o in study.outputs if o.kind == "table"] == ["14.1.3", "14.2.1"]
+    tables = [o.id for o in study.outputs if o.kind == "table"]
+    assert tables[:2] == ["14.1.3", "14.2.1"] and {"14.1.1", "14.3.1.2", "16.2.7"} <= set(tables)
     assert study.documents[0].id == "fda-meeting-package"
 
 

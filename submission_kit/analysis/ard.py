@@ -44,6 +44,26 @@ def stat(analysis: str, key: str, value: Value, kind: str, label: str = "",
 
 
 @dataclass(frozen=True, slots=True)
+class ListingGroup:
+    key: str  # arm key ("PBO"), in configured arm order
+    rows: tuple[tuple[str, ...], ...]  # one tuple of text values per record, in listed order
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The records a listing shows, selected and ordered by its analysis (results first: the
+    layout only places them). Values are the data as text, never rounded: dates ISO 8601
+    (YYYY-MM-DD), whole numbers without '.0', missing as "". Written to the results JSON;
+    not to the long ARD CSV, which holds statistics."""
+
+    columns: tuple[str, ...]  # variable names, one per value in each row
+    groups: tuple[ListingGroup, ...]  # every arm, also one with no records
+
+    def rows(self, key: str) -> tuple[tuple[str, ...], ...]:
+        return next((g.rows for g in self.groups if g.key == key), ())
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisResults:
     id: str  # "t_14_2_1"
     output_id: str  # "14.2.1"
@@ -60,6 +80,8 @@ class AnalysisResults:
     series: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     # Why something is not estimable, or who was left out: footnotes a table must show.
     notes: tuple[str, ...] = ()
+    # The listed records of a listing (16.2.x, 14.3.2.x); None for every other analysis.
+    listing: Listing | None = None
     _index: dict[str, Stat] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +133,12 @@ def as_ard_json(results: AnalysisResults) -> str:
             for s in results.stats
         ],
     }
+    if results.listing is not None:  # only listings carry the key: other files unchanged
+        payload["listing"] = {
+            "columns": list(results.listing.columns),
+            "groups": [{"arm": g.key, "rows": [list(r) for r in g.rows]}
+                       for g in results.listing.groups],
+        }
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 

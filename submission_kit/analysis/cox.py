@@ -4,6 +4,8 @@ that cannot be estimated reported as NaN and a reason instead of a crash.
 Conventions as SAS PROC PHREG / R coxph: Efron ties, covariates centred, Newton-Raphson until
 the step is below 1e-8, Wald CIs and p-values; R coxph's check for infinite coefficients
 (monotone likelihood) runs after the fit. Notes follow `analysis/survival.py`'s convention.
+The maximised log partial likelihood (`loglik`, R coxph's `loglik[2]`) is reported for
+likelihood-ratio tests between nested models fitted to the same subjects.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ class CoxResult:
     ties: str = "efron"
     strata: tuple[str, ...] = ()
     note: str = ""  # about the model as a whole: "no events", "model did not converge", ...
+    # Maximised log partial likelihood (Efron). Where a likelihood is monotone it is the
+    # supremum (the limit as the separated coefficients tend to ±inf); 0.0 with no events (an
+    # empty product); NaN when the model did not converge.
+    loglik: float = math.nan
 
     def term(self, name: str) -> CoxTerm:
         for t in self.terms:
@@ -69,6 +75,7 @@ def cox_regression(frame: pd.DataFrame, duration: str, event: str, covariates: S
     reasons: dict[str, str] = {}
     fitted: dict[str, CoxTerm] = {}
     model_note = NO_SUBJECTS if n == 0 else NO_EVENTS if not status.any() else ""
+    loglik = 0.0
     if not model_note:
         x = data[covariates].to_numpy(float)
         layers = (data.groupby(list(strata), sort=True, dropna=False).ngroup().to_numpy()
@@ -76,18 +83,22 @@ def cox_regression(frame: pd.DataFrame, duration: str, event: str, covariates: S
         reasons, keep, separated = _screen_terms(x, status, layers, covariates)
         active = np.array([j for j, name in enumerate(covariates) if name not in reasons], int)
         model_note = _separation_note(separated, int((~keep).sum()), bool(active.size))
+        time = data[duration].to_numpy(float)[keep]
         if active.size:
-            fitted, more, note = _fit_phreg(
-                data[duration].to_numpy(float)[keep], status[keep], x[np.ix_(keep, active)],
+            fitted, more, note, loglik = _fit_phreg(
+                time, status[keep], x[np.ix_(keep, active)],
                 layers[keep], [covariates[j] for j in active], bool(strata))
             reasons.update(more)
             model_note = "; ".join(filter(None, [model_note, note]))
+        else:  # nothing to estimate: the likelihood of the model with no terms
+            loglik = _null_loglik(time, status[keep], layers[keep], bool(strata))
     terms = tuple(fitted.get(name) or _ne_term(name, reasons.get(name, model_note))
                   for name in covariates)
     for term in terms:
         if term.note:
             log.warning("Cox term %s not estimable: %s", term.name, term.note)
-    return CoxResult(terms, n, int(status.sum()), strata=strata, note=model_note)
+    return CoxResult(terms, n, int(status.sum()), strata=strata, note=model_note,
+                     loglik=loglik)
 
 
 def _ne_term(name: str, reason: str) -> CoxTerm:
@@ -170,11 +181,24 @@ def _separation_note(separated: list[str], excluded: int, others: bool) -> str:
     return note
 
 
+def _null_loglik(time: np.ndarray, status: np.ndarray, layers: np.ndarray, stratified: bool
+                 ) -> float:
+    """Log partial likelihood at beta = 0 (Efron), as R coxph's loglik[1]."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    if not status.any():
+        return 0.0
+    model = PHReg(time, np.zeros((time.size, 1)), status=status.astype(float), ties="efron",
+                  strata=layers if stratified else None)
+    return float(model.loglike(np.zeros(1)))
+
+
 def _fit_phreg(time: np.ndarray, status: np.ndarray, x: np.ndarray, layers: np.ndarray,
                names: list[str], stratified: bool
-               ) -> tuple[dict[str, CoxTerm], dict[str, str], str]:
+               ) -> tuple[dict[str, CoxTerm], dict[str, str], str, float]:
     """statsmodels PHReg (Efron), Newton-Raphson to |step| < 1e-8: converged to the MLE, which
-    reproduces R coxph / SAS PHREG. Its warnings and numerical failures become notes."""
+    reproduces R coxph / SAS PHREG. Its warnings and numerical failures become notes; the
+    last value is the maximised log partial likelihood (NaN when not converged)."""
     from statsmodels.duration.hazard_regression import PHReg
 
     centred = x - x.mean(axis=0)  # as R coxph: exp(x'b) cannot overflow for a large-valued x
@@ -186,9 +210,10 @@ def _fit_phreg(time: np.ndarray, status: np.ndarray, x: np.ndarray, layers: np.n
             fitted = model.fit()
             params, se = np.asarray(fitted.params, float), np.asarray(fitted.bse, float)
             flags = _infinite_coefficients(model, params)
+            loglik = float(model.loglike(params))
         except (np.linalg.LinAlgError, ArithmeticError) as exc:
             log.warning("Cox model failed: %s", exc)
-            return {}, dict.fromkeys(names, NOT_CONVERGED), NOT_CONVERGED
+            return {}, dict.fromkeys(names, NOT_CONVERGED), NOT_CONVERGED, math.nan
     trouble = _fit_warnings(caught)
     infinite = [name for name, flag in zip(names, flags, strict=True) if flag]
     if infinite:  # the other coefficients have converged to their limit
@@ -196,11 +221,12 @@ def _fit_phreg(time: np.ndarray, status: np.ndarray, x: np.ndarray, layers: np.n
         note = f"monotone likelihood (separation) for {', '.join(infinite)}"
     elif trouble:
         reasons, note = dict.fromkeys(names, NOT_CONVERGED), NOT_CONVERGED
+        loglik = math.nan
     else:
         reasons, note = {}, ""
     terms = {name: _wald_term(name, b, s) for name, b, s in zip(names, params, se, strict=True)
              if name not in reasons}
-    return terms, reasons, note
+    return terms, reasons, note, loglik if math.isfinite(loglik) else math.nan
 
 
 def _fit_warnings(caught: list[warnings.WarningMessage]) -> bool:

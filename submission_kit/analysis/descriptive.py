@@ -1,4 +1,5 @@
-"""Descriptive statistics at full precision; rounding happens later, in `fmt`."""
+"""Descriptive statistics, and the tests across arms summary tables show beside them, at full
+precision; rounding happens later, in `fmt`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from submission_kit.analysis.ard import Stat, stat
+from submission_kit.analysis.exact import FisherTableTooLarge, fisher_exact_rxc
 from submission_kit.fmt import decimals_of  # data precision, not display formatting
 
 
@@ -109,11 +112,14 @@ def category_levels(groups: Sequence[Group], var: str, configured: Sequence[str]
 
 
 def categorical_records(analysis: str, var: str, label: str, groups: Sequence[Group],
-                        levels: Sequence[str]) -> list[Stat]:
-    """Subjects per level and column, with percentages of the column N; missing counted."""
+                        levels: Sequence[str], among: pd.Series | None = None) -> list[Stat]:
+    """Subjects per level and column, with percentages of the column N; missing counted.
+    `among` (a boolean per row) counts only those subjects, still as percentages of the
+    column N (reasons for discontinuation among the subjects who discontinued)."""
     out = []
     for key, _label, rows in groups:
-        values = level_text(rows[var])
+        kept = rows if among is None else rows[among.reindex(rows.index, fill_value=False)]
+        values = level_text(kept[var])
         for count in count_levels(values, levels, len(rows)):
             base = f"{var}.{key}.{key_part(count.level)}"
             where = {"arm": key, "level": count.level}
@@ -138,3 +144,112 @@ def key_part(level: str) -> str:
     """Result-key segment for a category: dots would split the key path."""
     return level.replace(".", "_").replace(":", "_")
 
+
+def equals_text(values: pd.Series, value: str) -> pd.Series:
+    """True where a value, as level text, equals `value` ignoring case (population flags are
+    read the same way: "Y" or "y"); missing never matches."""
+    text = level_text(values)
+    return text.notna() & text.astype(str).str.upper().eq(value.upper())
+
+
+def indicator_records(analysis: str, key: str, label: str, groups: Sequence[Group],
+                      selected: pd.Series) -> list[Stat]:
+    """Subjects of each column for whom `selected` (a boolean per row, aligned with the
+    frames of `groups`) is true, with the percentage of the column N."""
+    out = []
+    for column, _label, rows in groups:
+        n = int(selected.reindex(rows.index, fill_value=False).astype(bool).sum())
+        where = {"arm": column}
+        out += [stat(analysis, f"{key}.{column}.n", n, "n", label, where),
+                stat(analysis, f"{key}.{column}.pct", 100 * n / len(rows) if len(rows)
+                     else math.nan, "pct", label, where, 1)]
+    return out
+
+
+# ---- tests across arms ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ArmTest:
+    statistic: float  # F or chi-square; NaN when not estimable
+    df: tuple[float, ...]  # (k - 1, N - k) for ANOVA; (df,) for chi-square
+    p: float
+    reason: str = ""  # why it is not estimable
+
+
+def oneway_anova(samples: Sequence[pd.Series]) -> ArmTest:
+    """One-way ANOVA F test of equal means (scipy.stats.f_oneway) over the non-missing values
+    of each sample; samples with no value are left out."""
+    groups = [np.asarray(pd.to_numeric(s, errors="coerce").dropna(), dtype=float)
+              for s in samples]
+    groups = [g for g in groups if g.size]
+    n = sum(g.size for g in groups)
+    if len(groups) < 2:
+        return ArmTest(math.nan, (), math.nan, "fewer than two arms with data")
+    df = (float(len(groups) - 1), float(n - len(groups)))
+    if df[1] < 1:
+        return ArmTest(math.nan, df, math.nan, "no residual degrees of freedom")
+    if all(np.all(g == g[0]) for g in groups):
+        return ArmTest(math.nan, df, math.nan, "no variation within arms")
+    result = stats.f_oneway(*groups)
+    return ArmTest(float(result.statistic), df, float(result.pvalue))
+
+
+def pearson_chisq(table: np.ndarray) -> ArmTest:
+    """Pearson's chi-square test of independence (no continuity correction, as SAS PROC FREQ
+    "Chi-Square" and R chisq.test(correct = FALSE)) on a levels x arms table of counts. Levels
+    and arms with no subject are left out: they add nothing to the statistic."""
+    counts = np.asarray(table, dtype=float)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    if min(counts.shape) < 2:
+        return ArmTest(math.nan, (), math.nan,
+                          "fewer than two levels or arms with subjects")
+    result = stats.chi2_contingency(counts, correction=False)
+    return ArmTest(float(result.statistic), (float(result.dof),), float(result.pvalue))
+
+
+def anova_records(analysis: str, var: str, label: str, groups: Sequence[Group]
+                  ) -> tuple[list[Stat], list[str]]:
+    """F, degrees of freedom and p-value of a one-way ANOVA across the columns of `groups`
+    (arms only: a Total column would count every subject twice); notes say why a test is not
+    estimable."""
+    test = oneway_anova([rows[var] for _, _, rows in groups])
+    return _test_records(analysis, var, label, "One-way ANOVA", ("F", "df1", "df2"), test)
+
+
+def chisq_records(analysis: str, var: str, label: str, groups: Sequence[Group],
+                  levels: Sequence[str]) -> tuple[list[Stat], list[str]]:
+    """Pearson chi-square, degrees of freedom and p-value for the levels x arms table of
+    subjects (missing values left out); notes say why a test is not estimable."""
+    table = np.array([[int(c.n) for c in count_levels(level_text(rows[var]), levels, len(rows))]
+                      for _, _, rows in groups]).T
+    test = pearson_chisq(table)
+    return _test_records(analysis, var, label, "Pearson chi-square", ("chisq", "df"), test)
+
+
+def _test_records(analysis: str, var: str, label: str, method: str, names: Sequence[str],
+                  test: ArmTest) -> tuple[list[Stat], list[str]]:
+    values = (test.statistic, *(test.df or (math.nan,) * (len(names) - 1)))
+    out = [stat(analysis, f"{var}.{name}", value, name, f"{label}: {method}")
+           for name, value in zip(names, values, strict=True)]
+    out.append(stat(analysis, f"{var}.p", test.p, "p", f"{label}: {method} p-value"))
+    notes = [f"{label}: {method} not estimable ({test.reason})."] if test.reason else []
+    return out, notes
+
+
+def fisher_records(analysis: str, key: str, label: str, table: np.ndarray
+                   ) -> tuple[list[Stat], list[str]]:
+    """The p-value of Fisher's exact test on a table of subjects (outcomes x arms), as record
+    "<key>.p"; outcomes no subject has and arms with no subject are left out, as in
+    `pearson_chisq`. A note says why when the test is not estimable."""
+    counts = np.asarray(table)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    reason = ""
+    if min(counts.shape) < 2:
+        p, reason = math.nan, "fewer than two outcomes or arms with subjects"
+    else:
+        try:
+            p = fisher_exact_rxc(counts)
+        except FisherTableTooLarge:
+            p, reason = math.nan, "too many possible tables to enumerate"
+    notes = [f"{label}: Fisher's exact test not estimable ({reason})."] if reason else []
+    return [stat(analysis, f"{key}.p", p, "p", f"{label}: Fisher's exact test p-value")], notes

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from submission_kit.analysis.ard import Stat, stat
-from submission_kit.analysis.cox import cox_regression, dummy_code
+from submission_kit.analysis.cox import CoxResult, cox_regression, dummy_code
 from submission_kit.analysis.descriptive import Group
 from submission_kit.analysis.survival import (
     kaplan_meier,
@@ -60,6 +60,10 @@ def tte_records(analysis: str, data: pd.DataFrame, groups: Sequence[Group],
     for key, label, rows in groups:
         analysed = rows.dropna(subset=["AVAL"])
         stats += _counts(analysis, key, rows, analysed)
+        if design.timepoint is not None:  # follow-up that ended early: what "censored" hides
+            early = (analysed["EVENT"] == 0) & (analysed["AVAL"] < design.timepoint)
+            stats.append(stat(analysis, f"censored_early.{key}.n", int(early.sum()), "n",
+                              f"Censored before {design.timepoint:g}", {"arm": key}))
         stats += _kaplan_meier(analysis, (key, label), analysed, design.timepoint, series,
                                notes)
     stats += _logrank(analysis, "unstratified", data, design, (), notes)
@@ -157,15 +161,7 @@ def _cox(analysis: str, key: str, data: pd.DataFrame, design: TteDesign,
     label = f"Cox model, {key}"
     used = complete_cases(data, [design.treatment, *covariates])
     _left_out(data, used, label, covariates, notes)
-    frame, arm_terms = _arm_indicators(used, design)
-    terms = list(arm_terms.values())
-    for var in covariates:
-        if pd.api.types.is_numeric_dtype(frame[var]):
-            terms.append(var)
-        else:
-            frame, names = dummy_code(frame, var)
-            terms += names
-    result = cox_regression(frame, "AVAL", "EVENT", terms)
+    result, arm_terms = arm_cox_model(used, design, covariates)
     if result.note:
         notes.append(f"{label}: {result.note}.")
     out = []
@@ -180,8 +176,25 @@ def _cox(analysis: str, key: str, data: pd.DataFrame, design: TteDesign,
     return out
 
 
-def _arm_indicators(data: pd.DataFrame, design: TteDesign
-                    ) -> tuple[pd.DataFrame, dict[str, str]]:
+def arm_cox_model(used: pd.DataFrame, design: TteDesign, covariates: Sequence[str] = ()
+                  ) -> tuple[CoxResult, dict[str, str]]:
+    """The Cox model of this analysis on complete cases `used`: an indicator per non-reference
+    arm, then the covariates (categorical ones dummy-coded). Returns the fit and the term name
+    of each arm. Subgroup analyses call it too, so their overall row is this table's."""
+    frame, arm_terms = arm_indicators(used, design)
+    terms = list(arm_terms.values())
+    for var in covariates:
+        if pd.api.types.is_numeric_dtype(frame[var]):
+            terms.append(var)
+        else:
+            frame, names = dummy_code(frame, var)
+            terms += names
+    return cox_regression(frame, "AVAL", "EVENT", terms), arm_terms
+
+
+def arm_indicators(data: pd.DataFrame, design: TteDesign
+                   ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A 0/1 column ARM_<key> per non-reference arm; returns the frame and arm -> column."""
     frame = data.copy()
     terms = {}
     for arm, value in design.arm_values.items():

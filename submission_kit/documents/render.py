@@ -25,6 +25,7 @@ from submission_kit.documents.model import Document, FigureRef, TableRef, TitleP
 from submission_kit.documents.results_view import (
     TraceEntry,
     Tracer,
+    authored_view,
     finalize_value,
     make_filters,
     results_view,
@@ -186,7 +187,7 @@ def _context(study: Study, config: DocumentConfig, results: Mapping[str, Analysi
             "populations": {k: p.label for k, p in study.populations.items()},
         },
         "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle},
-        "regulatory": study.regulatory,
+        "regulatory": authored_view(study.regulatory, "regulatory"),
         "results": results_view(results),
         # Parameters of each configured output, e.g. table_params["14.2.1"].timepoint_label
         "table_params": {o.id: o.params for o in study.outputs if o.kind == "table"},

@@ -40,6 +40,40 @@ class Tracer:
         self.entries.append(TraceEntry(stat.ref, stat.value, text, template, line))
         return text
 
+    def record_authored(self, text: AuthoredText) -> str:
+        template, line = template_position()
+        self.entries.append(TraceEntry(f"{CONFIGURED}:{text.key}", None, str(text), template,
+                                       line))
+        return str(text)
+
+
+CONFIGURED = "config"  # trace refs "config:regulatory.events": text the author owns
+
+
+class AuthoredText(str):
+    """A string from study.toml's [regulatory] section: words the author owns, not a
+    statistic. Printing one records it in the trace as configured text, so a reviewer can tell
+    a computed statement from a written one."""
+
+    __slots__ = ("key",)
+    key: str
+
+    def __new__(cls, text: str, key: str) -> AuthoredText:
+        value = super().__new__(cls, text)
+        value.key = key
+        return value
+
+
+def authored_view(value: Any, key: str) -> Any:
+    """[regulatory] with every string wrapped as `AuthoredText` carrying its TOML key path."""
+    if isinstance(value, Mapping):
+        return {k: authored_view(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(authored_view(v, f"{key}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, str):
+        return AuthoredText(value, key)
+    return value
+
 
 def template_position() -> tuple[str, int]:
     """(template name, line) of the innermost template frame on the stack. Jinja stores the
@@ -84,10 +118,14 @@ class ResultNode(Mapping[str, Any]):
 
 def as_trace_json(document_id: str, trace: Sequence[TraceEntry],
                   results: Mapping[str, AnalysisResults]) -> str:
-    """Every number printed in the narrative -> its results key, population and data hashes.
-    Stable JSON (sorted keys)."""
-    entries = []
+    """Every number printed in the narrative -> its results key, population and data hashes;
+    every configured sentence -> its study.toml key. Stable JSON (sorted keys)."""
+    entries: list[dict[str, Any]] = []
     for e in trace:
+        if e.ref.startswith(f"{CONFIGURED}:"):
+            entries.append({"text": e.text, "ref": e.ref, "source": "configured text (study.toml)",
+                            "template": e.template, "line": e.line})
+            continue
         analysis = results[e.ref.split(":", 1)[0]]
         entries.append({
             "text": e.text, "ref": e.ref, "value": json_value(e.value),
@@ -164,6 +202,8 @@ def finalize_value(tracer: Tracer) -> Callable[[Any], Any]:
     """Printing a statistic without a filter is an error: a number must say how it rounds."""
 
     def finalize(value: Any) -> Any:
+        if isinstance(value, AuthoredText):
+            return tracer.record_authored(value)
         if isinstance(value, (Stat, ResultNode)):
             template, line = template_position()
             key = value.ref if isinstance(value, Stat) else repr(value)

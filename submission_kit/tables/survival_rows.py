@@ -80,3 +80,30 @@ def cox_rows(shown: Shown, lay: SurvivalLayout, key: str, label: str) -> list[Ro
     return [group_row(f"{label} (vs {lay.reference_label})", len(lay.arms) + 1),
             row("Hazard ratio (95% CI)", lay.cells(per_arm("hr")), 1),
             row("p-value (Wald)", lay.cells(per_arm("p")), 1)]
+
+
+def rmst_rows(shown: Shown, lay: SurvivalLayout, horizon_label: str) -> list[Row]:
+    """Restricted mean survival time per arm, then each arm minus the reference."""
+    def compared(make: str) -> list[Cell]:
+        out = []
+        for arm in lay.arms:
+            base = f"rmst_diff.{arm}"
+            if arm == lay.reference:
+                out.append(BLANK)
+            elif make == "diff":
+                out.append(shown.est_ci(f"{base}.est", f"{base}.lcl", f"{base}.ucl", 1))
+            else:
+                out.append(shown.pvalue(f"{base}.p"))
+        return out
+
+    unit = lay.time_unit
+    return [
+        group_row(f"Restricted mean survival time to {horizon_label} (sensitivity analysis)",
+                  len(lay.arms) + 1),
+        row(f"RMST, {unit} (95% CI)", lay.cells(
+            [shown.est_ci(f"rmst.{a}.est", f"rmst.{a}.lcl", f"rmst.{a}.ucl", 1)
+             for a in lay.arms]), 1),
+        row(f"Difference vs {lay.reference_label}, {unit} (95% CI)",
+            lay.cells(compared("diff")), 1),
+        row("p-value", lay.cells(compared("p")), 1),
+    ]

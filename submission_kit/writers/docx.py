@@ -8,13 +8,20 @@ and portrait and landscape sections. The body is built as one XML string and par
 A document whose title page has no title and whose only block is one TableRef or FigureRef is
 a standalone TLF: no title page and no caption. Its title lines go in the page header and its
 footnotes and source in the page footer, so they sit above and below the table on every page
-of a long table or listing (anchors.md pain point 2), as in pharma RTF outputs.
+of a long table or listing (anchors.md pain point 2), as in pharma RTF outputs. For a table,
+the margins are set so the body offers exactly the box the pagination model filled (the PDF's
+content box less its title lines and notes): both formats break at the same rows.
+
+Tables are written page by page as the pagination model decided (tables.paginate through
+tlf_layout): each page after the first starts with a paragraph that breaks before it; in a
+document each page repeats the caption ("(continued)") and the notes, and says "Page x of y".
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
 
@@ -63,6 +70,7 @@ from submission_kit.writers.docx_ooxml import (
     sect_pr,
     section_end,
     spacer,
+    twips,
 )
 from submission_kit.writers.docx_package import (
     drop_template_leftovers,
@@ -75,18 +83,21 @@ from submission_kit.writers.docx_styles import TOC_LEVELS, install_styles
 from submission_kit.writers.docx_tlf import (
     drawing_xml,
     figure_size,
-    has_notes,
     notes_xml,
+    page_by_xml,
+    page_table,
     simple_table_xml,
     titles_xml,
-    tlf_table,
 )
+from submission_kit.writers.print_css import sizes_for
 from submission_kit.writers.text_safety import require_writable
+from submission_kit.writers.tlf_layout import CONTINUED, layout_of, notes_of, page_label
 
 __all__ = ["as_docx", "write_docx"]
 
 _BULLET_ABSTRACT, _ORDERED_ABSTRACT = 90, 91
 _FIRST_NUM_ID = 100
+_HEAD_GAP_PT = 8.64  # between the running header (footer) and the titles (notes): 0.12 in
 
 
 def as_docx(doc: Document) -> bytes:
@@ -122,6 +133,9 @@ class _Body:
         self.font = doc.style.font
         self.head_font = doc.style.heading_font or doc.style.font
         self.tlf = outline.standalone
+        self.sizes = sizes_for(doc.style)
+        if isinstance(self.tlf, TableModel):
+            self.geo = self._tlf_geometry(self.tlf)
         self._captions = iter(outline.captions)
         self.out: list[str] = []
         self._bookmark_ids = count(1)
@@ -133,6 +147,7 @@ class _Body:
         self._has_content = False
         self._last_break = False
         self._header_rid = ""
+        self._headings: list[int] = []  # positions in `out` of the headings just written
         self._footer_rids: dict[str, str] = {}
 
     def build(self) -> str:
@@ -184,19 +199,30 @@ class _Body:
         element.extend(list(parse_xml(f"<w:hdr {nsdecls('w', 'r')}>{xml}</w:hdr>")))
         return rid
 
+    def _tlf_geometry(self, model: TableModel) -> Geometry:
+        """Margins that leave the body the rows' share of the PDF content box: the title lines
+        above it sit in the header, the notes below it in the footer."""
+        layout = layout_of(model, self.doc.style)
+        head = twips((self.sizes.table_line + _HEAD_GAP_PT + 2) / 72)
+        return replace(self.geo, top=self.geo.top + twips(layout.title_h / 72),
+                       bottom=self.geo.bottom + twips(layout.notes_h / 72),
+                       header=self.geo.top - head, footer=self.geo.bottom - head)
+
     def _header_xml(self) -> str:
-        head = para(run(self.doc.running_header, rpr(self.font)), "RunningHead",
-                    spacing='w:after="120"' if self.tlf else "")
-        return head + (titles_xml(self.tlf.title, self.font) if self.tlf else "")
+        gap = f'w:after="{twips(_HEAD_GAP_PT / 72)}"' if self.tlf else ""
+        head = para(run(self.doc.running_header, rpr(self.font)), "RunningHead", spacing=gap)
+        return head + (titles_xml(self.tlf.title or (self.tlf.id,), self.font, self.sizes)
+                       if self.tlf else "")
 
     def _footer_xml(self, orient: str) -> str:
         """Running footer on the left, 'Page X of Y' (real PAGE / NUMPAGES) on the right."""
         run_pr = rpr(self.font)
         content = (run(self.doc.running_footer + "\tPage ", run_pr) + field("PAGE", "1", run_pr)
                    + run(" of ", run_pr) + field("NUMPAGES", "1", run_pr))
-        notes = notes_xml(self.tlf.footnotes, self.tlf.source, self.font) if self.tlf else ""
+        notes = notes_xml(notes_of(self.tlf), self.font, self.sizes) if self.tlf else ""
+        gap = f'w:before="{twips(_HEAD_GAP_PT / 72)}"' if notes else ""
         return notes + para(content, "RunningHead", tabs=right_tab(self.geo.text_width(orient)),
-                            spacing='w:before="120"' if notes else "")
+                            spacing=gap)
 
     # blocks
 
@@ -220,6 +246,10 @@ class _Body:
         else:
             self._orientation("portrait")
             self._block(block)
+        if isinstance(block, Heading):
+            self._headings.append(len(self.out) - 1)
+        else:
+            self._headings = []
 
     def _block(self, block: Block) -> None:
         if isinstance(block, Heading):
@@ -346,28 +376,62 @@ class _Body:
         """The next table or figure in document order, with its numbered caption."""
         entry = next(self._captions)
         model = entry.model
+        if isinstance(model, TableModel):
+            self._table(entry, model)
+            return
         orient = "landscape" if model.orientation == "landscape" else "portrait"
         self._orientation(orient)
         if self.tlf is None:
             self._emit(self._caption(entry))
-        if isinstance(model, TableModel):
-            core = tlf_table(model, self.font, self.geo.text_width(orient))
-        else:
-            core = self._picture(model, orient)
+        core = self._picture(model, orient)
         if self.tlf is None:  # in a document the numbered caption stands for the title lines
-            core = core + notes_xml(model.footnotes, model.source, self.font)
+            core = core + notes_xml(notes_of(model), self.font, self.sizes)
         self._emit(core)
-        if isinstance(model, TableModel) and (self.tlf is not None or not has_notes(model)):
-            self._emit(spacer())  # a table may not end the body or touch the next table
 
-    def _caption(self, entry: CaptionEntry) -> str:
+    def _table(self, entry: CaptionEntry, model: TableModel) -> None:
+        """The pages of the table; a table of one page is kept on one page."""
+        caption = "" if self.tlf is not None else entry.label
+        lead = self._headings if self.tlf is None else []
+        layout = layout_of(model, self.doc.style, caption, len(lead))
+        self._orientation(layout.orientation)
+        paged = len(layout.pages) > 1
+        if paged and lead:  # the headings go onto the table's first page with it
+            first = lead[0]
+            self.out[first] = self.out[first].replace(
+                '"/></w:pPr>', '"/><w:pageBreakBefore/></w:pPr>', 1)
+        out = []
+        for i, page in enumerate(layout.pages):
+            if self.tlf is not None:
+                out.append(spacer(break_before=i > 0))
+            elif i == 0:
+                out.append(self._caption(entry, break_before=paged and not lead))
+            else:
+                out.append(titles_xml((f"{entry.label} {CONTINUED}",), self.font, self.sizes,
+                                      break_before=True))
+            if page.page_by:
+                out.append(page_by_xml(page.page_by, self.font, self.sizes, False))
+            out.append(page_table(model, layout, page, self.font, self.sizes, keep=not paged))
+            if self.tlf is None:
+                out.append(notes_xml(notes_of(model), self.font, self.sizes))
+                if paged:
+                    out.append(para(run(page_label(layout, i), rpr(self.font)), "TLFNote",
+                                    jc="right"))
+        out.append(spacer())  # a table may not end the body or touch the next table
+        self._emit("".join(out))
+
+    def _caption(self, entry: CaptionEntry, break_before: bool = False) -> str:
         """'Table ' + SEQ Table + ': ' + text, bookmarked for TOC \\c and cross-references."""
         run_pr = rpr(self.font)
         content = (run(entry.word + " ", run_pr)
                    + field(f"SEQ {entry.word} \\* ARABIC", str(entry.number), run_pr)
                    + run(": " + entry.text, run_pr))
-        return para(bookmark(bookmark_name(entry.anchor), next(self._bookmark_ids), content),
-                    "Caption")
+        marked = bookmark(bookmark_name(entry.anchor), next(self._bookmark_ids), content)
+        if entry.kind == "figure":
+            return para(marked, "Caption")
+        s = self.sizes
+        return para(marked, "Caption", keep_next=True, break_before=break_before, jc="center",
+                    spacing=f'w:before="0" w:after="{twips(s.title_gap / 72)}" '
+                            f'w:line="{twips(s.title_line / 72)}" w:lineRule="exact"')
 
     def _picture(self, model: FigureModel, orient: str) -> str:
         """The PNG, scaled to fit, centred, with the model's alt text."""

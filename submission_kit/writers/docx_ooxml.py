@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from submission_kit.documents.model import PageSetup
+from submission_kit.writers.print_css import margins
 from submission_kit.writers.text_safety import checked
 
 TWIPS_PER_INCH = 1440
@@ -21,7 +22,7 @@ EMU_PER_INCH = 914400
 MONO_FONT = "Liberation Mono"
 LINK_COLOR = "0563C1"
 INDENT_STEP = 216  # 0.15 inch per indent level of a table row label
-RULE = 'w:val="single" w:sz="8" w:space="0" w:color="000000"'  # 1 pt black line
+RULE = 'w:val="single" w:sz="6" w:space="0" w:color="000000"'  # 0.75 pt, as Sizes.rule
 
 _PAPER = {"letter": (12240, 15840), "a4": (11906, 16838)}  # twips; A4 is 210 x 297 mm
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -43,7 +44,10 @@ def half_points(pt: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Geometry:
-    """Page size and margins in twips, portrait; landscape swaps width and height."""
+    """Page size and margins in twips, portrait; landscape swaps width and height. Margins are
+    the PDF's (print_css.margins, FDA floors included), so both formats offer a table the same
+    box. `header` / `footer`: distance of the header and footer from the page edge (0: half
+    the margin, at most 1/2 inch)."""
 
     width: int
     height: int
@@ -51,12 +55,14 @@ class Geometry:
     right: int
     top: int
     bottom: int
+    header: int = 0
+    footer: int = 0
 
     @classmethod
     def from_page(cls, page: PageSetup) -> Geometry:
         w, h = _PAPER.get(page.paper.lower(), _PAPER["letter"])
-        return cls(w, h, twips(page.margin_left), twips(page.margin_right),
-                   twips(page.margin_top), twips(page.margin_bottom))
+        m = margins(page)
+        return cls(w, h, twips(m.left), twips(m.right), twips(m.top), twips(m.bottom))
 
     def size(self, orient: str) -> tuple[int, int]:
         return (self.height, self.width) if orient == "landscape" else (self.width, self.height)
@@ -147,11 +153,13 @@ def hyperlink(content: str, *, anchor: str = "", rid: str = "") -> str:
 
 def para(content: str = "", style: str = "", *, keep_next: bool = False,
          numbering: tuple[int, int] | None = None, tabs: str = "", spacing: str = "",
-         ind_left: int = 0, jc: str = "") -> str:
+         ind_left: int = 0, jc: str = "", break_before: bool = False) -> str:
     """A paragraph, pPr children in schema order; `spacing` holds w:spacing attributes."""
     ppr = [f'<w:pStyle w:val="{style}"/>'] if style else []
     if keep_next:
         ppr.append("<w:keepNext/>")
+    if break_before:
+        ppr.append("<w:pageBreakBefore/>")
     if numbering is not None:
         num_id, level = numbering
         ppr.append(f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>')
@@ -176,9 +184,12 @@ def page_break() -> str:
     return f'<w:p><w:pPr>{_TINY}</w:pPr><w:r><w:br w:type="page"/></w:r></w:p>'
 
 
-def spacer() -> str:
-    """A 1-pt paragraph: keeps two tables apart (Word would merge them) at no visible cost."""
-    return f"<w:p><w:pPr>{_TINY}</w:pPr></w:p>"
+def spacer(break_before: bool = False) -> str:
+    """A 1-pt paragraph: keeps two tables apart (Word would merge them) at no visible cost;
+    with `break_before` it starts the next page of a paginated table (a page break that never
+    leaves an empty page behind, as a break after a full page would)."""
+    brk = "<w:pageBreakBefore/>" if break_before else ""
+    return f"<w:p><w:pPr>{brk}{_TINY}</w:pPr></w:p>"
 
 
 def right_tab(pos: int, leader: str = "") -> str:
@@ -189,8 +200,8 @@ def right_tab(pos: int, leader: str = "") -> str:
 def sect_pr(geo: Geometry, orient: str, header_rid: str, footer_rid: str) -> str:
     w, h = geo.size(orient)
     orient_attr = ' w:orient="landscape"' if orient == "landscape" else ""
-    hdr = min(geo.top // 2, 720)
-    ftr = min(geo.bottom // 2, 720)
+    hdr = geo.header or min(geo.top // 2, 720)
+    ftr = geo.footer or min(geo.bottom // 2, 720)
     return (f'<w:sectPr><w:headerReference w:type="default" r:id="{header_rid}"/>'
             f'<w:footerReference w:type="default" r:id="{footer_rid}"/>'
             f'<w:pgSz w:w="{w}" w:h="{h}"{orient_attr}/>'

@@ -20,6 +20,7 @@ from submission_kit.writers.docx_ooxml import (
     rfonts,
     right_tab,
 )
+from submission_kit.writers.print_css import sizes_for
 
 TOC_LEVELS = 6
 
@@ -69,7 +70,11 @@ def _style_defs(style: Style, geo: Geometry) -> list[str]:
     heading_font = rfonts(style.heading_font or style.font)
     justify = '<w:jc w:val="both"/>' if style.justify else ""
     toc_tab = f"<w:tabs>{right_tab(geo.text_width('portrait'), 'dot')}</w:tabs>"
-    table = _size(style.table_pt)
+    sizes = sizes_for(style)
+    table = _size(sizes.table_pt)
+    # Exact line heights for everything the pagination model measures (tables.paginate).
+    exact = f'w:line="{round(sizes.table_line * 20)}" w:lineRule="exact"'
+    title_exact = f'w:line="{round(sizes.title_line * 20)}" w:lineRule="exact"'
     return [
         _style("Normal", "Normal", based_on="",
                ppr=f'<w:spacing w:after="120" w:line="240" w:lineRule="auto"/>{justify}',
@@ -96,15 +101,15 @@ def _style_defs(style: Style, geo: Geometry) -> list[str]:
         _style("Hyperlink", "Hyperlink", kind="character", based_on="DefaultParagraphFont",
                rpr=f'<w:color w:val="{LINK_COLOR}"/><w:u w:val="single"/>'),
         _style("ListParagraph", "List Paragraph", ppr='<w:spacing w:after="60"/>'),
-        _style("TableText", "Table Text", ppr='<w:spacing w:after="0"/><w:jc w:val="left"/>',
-               rpr=table),
+        _style("TableText", "Table Text",
+               ppr=f'<w:spacing w:after="0" {exact}/><w:jc w:val="left"/>', rpr=table),
         _style("TLFTitle", "TLF Title",
-               ppr='<w:keepNext/><w:spacing w:after="0"/><w:jc w:val="center"/>',
-               rpr=f"<w:b/><w:bCs/>{_size(body)}"),
-        _style("TLFNote", "TLF Note", ppr='<w:spacing w:after="0"/><w:jc w:val="left"/>',
-               rpr=table),
-        _style("RunningHead", "Running Head", ppr='<w:spacing w:after="0"/><w:jc w:val="left"/>',
-               rpr=table),
+               ppr=f'<w:keepNext/><w:spacing w:after="0" {title_exact}/><w:jc w:val="center"/>',
+               rpr=f"<w:b/><w:bCs/>{_size(sizes.title_pt)}"),
+        _style("TLFNote", "TLF Note",
+               ppr=f'<w:spacing w:after="0" {exact}/><w:jc w:val="left"/>', rpr=table),
+        _style("RunningHead", "Running Head",
+               ppr=f'<w:spacing w:after="0" {exact}/><w:jc w:val="left"/>', rpr=table),
     ]
 
 

@@ -1,17 +1,19 @@
 """Tables, figures and listings (TLFs) as WordprocessingML strings.
 
-A `TableModel` becomes title lines, one `w:tbl` built in bulk (stub column + one column per
-model column, a repeating header row, rows that do not split, rules above and below the
-header and at the end, no vertical lines) and footnotes plus source below.
+A `TableModel` is written as the pages of the pagination model (tables.paginate through
+tlf_layout), the same pages as the PDF: per page one `w:tbl` built in bulk (stub column + one
+column per model column, spanner and column header rows, rows that do not split, rules above
+and below the header and at the end, no vertical lines). Every size is exact (line heights,
+cell margins, rules), so a page holds what the model put on it.
 """
 
 from __future__ import annotations
 
 from submission_kit.figures.model import FigureModel
-from submission_kit.tables.model import TableModel
+from submission_kit.tables.model import TableModel, header_rows
+from submission_kit.tables.paginate import Page, Sizes, TableLayout
 from submission_kit.writers.docx_ooxml import (
     EMU_PER_INCH,
-    INDENT_STEP,
     RULE,
     TWIPS_PER_INCH,
     esc,
@@ -23,31 +25,39 @@ from submission_kit.writers.docx_ooxml import (
 _TEXT_STYLE = '<w:pStyle w:val="TableText"/>'
 _ROW_OPEN = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
 _HEAD_OPEN = "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
-_CELL_MARGINS = ('<w:tblCellMar><w:left w:w="72" w:type="dxa"/><w:right w:w="72" w:type="dxa"/>'
-                 "</w:tblCellMar>")
+_PAD = 72  # left and right cell padding, twips (Sizes.pad_x = 3.6 pt)
+_CELL_MARGINS = (f'<w:tblCellMar><w:left w:w="{_PAD}" w:type="dxa"/>'
+                 f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>')
 _LOOK = ('<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" '
          'w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>')
 _PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 _A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 
-def titles_xml(lines: tuple[str, ...], font: str) -> str:
-    """Centred bold title lines, kept with what follows; a little space after the last."""
+def _exact(line_pt: float) -> str:
+    return f'w:line="{round(line_pt * 20)}" w:lineRule="exact"'
+
+
+def titles_xml(lines: tuple[str, ...], font: str, sizes: Sizes, *, break_before: bool = False
+               ) -> str:
+    """Centred bold title lines at exact line height, `title_gap` below the last."""
     run_pr = rpr(font, bold=True)
     out = []
     for i, line in enumerate(lines):
-        spacing = 'w:after="120"' if i == len(lines) - 1 else ""
-        out.append(para(run(line, run_pr), "TLFTitle", spacing=spacing))
+        after = round(sizes.title_gap * 20) if i == len(lines) - 1 else 0
+        out.append(para(run(line, run_pr), "TLFTitle", keep_next=True,
+                        spacing=f'w:before="0" w:after="{after}" {_exact(sizes.title_line)}',
+                        break_before=break_before and i == 0))
     return "".join(out)
 
 
-def notes_xml(footnotes: tuple[str, ...], source: str, font: str) -> str:
-    """Footnotes, then the source line, in the small note style, kept together."""
-    lines = [*footnotes, *([f"Source: {source}"] if source else [])]
+def notes_xml(lines: tuple[str, ...], font: str, sizes: Sizes) -> str:
+    """Footnotes and source in the note style, `notes_gap` below the rule that ends the table."""
     run_pr = rpr(font)
     return "".join(
         para(run(line, run_pr), "TLFNote", keep_next=i < len(lines) - 1,
-             spacing='w:before="60"' if i == 0 else "")
+             spacing=(f'w:before="{round(sizes.notes_gap * 20) if i == 0 else 0}" w:after="0" '
+                      + _exact(sizes.table_line)))
         for i, line in enumerate(lines))
 
 
@@ -55,72 +65,99 @@ def has_notes(model: TableModel | FigureModel) -> bool:
     return bool(model.footnotes or model.source)
 
 
-def column_widths(model: TableModel, total: int) -> list[int]:
-    """Stub column sized by its longest label (25-50 % of the width); the rest shared evenly."""
-    ncol = len(model.columns)
-    if ncol == 0:
-        return [total]
-    stub_len = max([len(model.stub_header), 10,
-                    *(len(r.label) + 2 * r.indent for r in model.rows)])
-    col_len = max([6, *(len(line) for c in model.columns for line in c.header.split("\n")),
-                   *(len(cell) for r in model.rows for cell in r.cells)])
-    share = min(max(stub_len / (stub_len + ncol * col_len), 0.25), 0.6 if ncol == 1 else 0.5)
-    stub = round(total * share)
-    each = (total - stub) // ncol
-    return [stub, *[each] * (ncol - 1), total - stub - each * (ncol - 1)]
+def page_by_xml(text: str, font: str, sizes: Sizes, break_before: bool) -> str:
+    gap = round(sizes.page_by_gap * 20)
+    return para(run(text, rpr(font)), "TableText", keep_next=True, break_before=break_before,
+                spacing=f'w:before="0" w:after="{gap}" {_exact(sizes.table_line)}')
 
 
-def tlf_table(model: TableModel, font: str, width: int) -> str:
-    """The table; its last row is kept with the next paragraph (the footnotes), so notes are
-    never left alone at the top of a page."""
-    widths = column_widths(model, width)
-    tbl_pr = (f'<w:tblPr><w:tblW w:w="{width}" w:type="dxa"/><w:jc w:val="center"/>'
+def grid_twips(widths: tuple[float, ...]) -> list[int]:
+    """Column widths in twips that add up to the rounded total."""
+    cols = [round(w * 20) for w in widths]
+    cols[-1] += round(sum(widths) * 20) - sum(cols)
+    return cols
+
+
+def page_table(model: TableModel, layout: TableLayout, page: Page, font: str, sizes: Sizes,
+               keep: bool) -> str:
+    """One page of the table: header rows (repeated should Word ever break it) and the page's
+    rows; `keep` keeps every row with the next (a table that fits one page stays on one)."""
+    grid = grid_twips(layout.widths)
+    total = sum(grid)
+    pad_y = round(sizes.pad_y * 20)
+    tbl_pr = (f'<w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
               f"<w:tblBorders><w:bottom {RULE}/></w:tblBorders>"
-              f'<w:tblLayout w:type="fixed"/>{_CELL_MARGINS}{_LOOK}'
+              f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="{pad_y}" w:type="dxa"/>'
+              f'<w:left w:w="{_PAD}" w:type="dxa"/><w:bottom w:w="{pad_y}" w:type="dxa"/>'
+              f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>{_LOOK}'
               f'<w:tblCaption w:val="{esc(model.caption)}"/></w:tblPr>')
-    grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
-    rows = _body_rows(model, widths, font)
-    if rows and has_notes(model):
-        rows[-1] = rows[-1].replace(_TEXT_STYLE, _TEXT_STYLE + "<w:keepNext/>")
-    return "<w:tbl>" + tbl_pr + grid + _header_row(model, widths, font) + "".join(rows) + "</w:tbl>"
+    cols = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in grid) + "</w:tblGrid>"
+    rows = _body_rows(model, layout, page, grid, font, sizes)
+    if keep:
+        rows = [r.replace(_TEXT_STYLE, _TEXT_STYLE + "<w:keepNext/>") for r in rows]
+    return ("<w:tbl>" + tbl_pr + cols + _header_rows(model, grid, font, sizes)
+            + "".join(rows) + "</w:tbl>")
 
 
-def _header_row(model: TableModel, widths: list[int], font: str) -> str:
-    """One header row, repeated on every page, ruled above and below."""
-    run_pr = rpr(font)
+def _head_cell(text: str, width: int, font: str, sizes: Sizes, *, span: int = 1,
+               borders: str = "", jc: str = "center", spanner: bool = False) -> str:
+    pad = round(sizes.head_pad_y * 20)
+    grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    rule = (f"<w:pBdr><w:bottom {RULE}/></w:pBdr>" if spanner and text else "")
+    ind = '<w:ind w:left="40" w:right="40"/>' if spanner else ""
+    ppr = (f"{_TEXT_STYLE}<w:keepNext/>{rule}<w:spacing w:after=\"0\" "
+           f'{_exact(sizes.table_line)}/>{ind}<w:jc w:val="{jc}"/>')
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid}'
+            f"{f'<w:tcBorders>{borders}</w:tcBorders>' if borders else ''}"
+            f'<w:tcMar><w:top w:w="{pad}" w:type="dxa"/><w:bottom w:w="{pad}" w:type="dxa"/>'
+            f'</w:tcMar><w:vAlign w:val="bottom"/></w:tcPr><w:p><w:pPr>{ppr}</w:pPr>'
+            f"{run(text, rpr(font)) if text else ''}</w:p></w:tc>")
+
+
+def _header_rows(model: TableModel, grid: list[int], font: str, sizes: Sizes) -> str:
+    """Spanner rows (each spanner underlined) and the column label row, ruled above the first
+    and below the last, repeated on every page."""
+    top, bottom = f"<w:top {RULE}/>", f"<w:bottom {RULE}/>"
+    out = []
+    for n, cells in enumerate(header_rows(model)):
+        edge = top if n == 0 else ""
+        xml = [_head_cell("", grid[0], font, sizes, borders=edge, jc="left")]
+        at = 1
+        for text, span in cells:
+            xml.append(_head_cell(text, sum(grid[at:at + span]), font, sizes, span=span,
+                                  borders=edge, spanner=True))
+            at += span
+        out.append(_HEAD_OPEN + "".join(xml) + "</w:tr>")
+    edge = (top if not out else "") + bottom
     texts = [model.stub_header, *(c.header for c in model.columns)]
-    cells = []
-    for i, (text, w) in enumerate(zip(texts, widths, strict=False)):
-        jc = "left" if i == 0 else "center"
-        cells.append(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>'
-            f"<w:tcBorders><w:top {RULE}/><w:bottom {RULE}/></w:tcBorders>"
-            '<w:vAlign w:val="bottom"/></w:tcPr>'
-            + para(run(text, run_pr) if text else "", "TableText", spacing='w:after="40"',
-                   jc=jc) + "</w:tc>")
-    return _HEAD_OPEN + "".join(cells) + "</w:tr>"
+    labels = [_head_cell(t, w, font, sizes, borders=edge, jc="left" if i == 0 else "center")
+              for i, (t, w) in enumerate(zip(texts, grid, strict=False))]
+    out.append(_HEAD_OPEN + "".join(labels) + "</w:tr>")
+    return "".join(out)
 
 
-def _body_rows(model: TableModel, widths: list[int], font: str) -> list[str]:
-    """All body rows from prebuilt string pieces: the hot loop of a 4,000-row listing."""
+def _body_rows(model: TableModel, layout: TableLayout, page: Page, grid: list[int], font: str,
+               sizes: Sizes) -> list[str]:
+    """The page's rows from prebuilt string pieces: the hot loop of a 5,000-row listing."""
     run_pr = rpr(font)
-    ncol = len(model.columns)
-    stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{widths[0]}" w:type="dxa"/></w:tcPr>'
-    cell_open = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
-                 f'{_TEXT_STYLE}<w:jc w:val="center"/></w:pPr>' for w in widths[1:]]
+    line = f'<w:spacing w:after="0" {_exact(sizes.table_line)}/>'
+    step = round(sizes.indent * 20)
+    stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
+    cell_open = []
+    for w, inset in zip(grid[1:], layout.insets, strict=True):
+        ind = "" if inset is None else f'<w:ind w:left="{round((inset - sizes.pad_x) * 20)}"/>'
+        # Decimal-aligned columns by their inset, text columns (a listing's) flush left.
+        cell_open.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+                         f'{_TEXT_STYLE}{line}{ind}<w:jc w:val="left"/></w:pPr>')
     rows = []
-    for row in model.rows:
-        ind = f'<w:ind w:left="{INDENT_STEP * row.indent}"/>' if row.indent > 0 else ""
-        parts = [_ROW_OPEN, stub_open, f"<w:p><w:pPr>{_TEXT_STYLE}{ind}</w:pPr>",
+    for row, cells in layout.printed(model, page):
+        ind = f'<w:ind w:left="{step * row.indent}"/>' if row.indent > 0 else ""
+        parts = [_ROW_OPEN, stub_open, f"<w:p><w:pPr>{_TEXT_STYLE}{line}{ind}</w:pPr>",
                  run(row.label, run_pr) if row.label else "", "</w:p></w:tc>"]
-        cells = (*row.cells[:ncol], *("",) * (ncol - len(row.cells)))
-        for opening, text in zip(cell_open, cells, strict=True):
+        for opening, text in zip(cell_open, cells, strict=False):
             parts.extend((opening, run(text, run_pr) if text else "", "</w:p></w:tc>"))
         parts.append("</w:tr>")
-        xml = "".join(parts)
-        if row.is_group_label:  # never strand a group label at the foot of a page
-            xml = xml.replace(_TEXT_STYLE, _TEXT_STYLE + "<w:keepNext/>")
-        rows.append(xml)
+        rows.append("".join(parts))
     return rows
 
 

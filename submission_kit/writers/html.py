@@ -36,7 +36,6 @@ from submission_kit.documents.outline import (
     CaptionEntry,
     Kind,
     Outline,
-    model_of,
     outline_of,
     walk,
 )
@@ -50,6 +49,7 @@ from submission_kit.writers.html_tlf import (
 )
 from submission_kit.writers.print_css import stylesheet
 from submission_kit.writers.text_safety import require_writable
+from submission_kit.writers.tlf_layout import layout_of
 
 
 def _inlines_of(block: Block) -> Iterator[Inline]:
@@ -103,6 +103,9 @@ class _Render:
     doc: Document
     outline: Outline
     captions: Iterator[CaptionEntry]
+    pages: range | None = None  # of a standalone TLF: render only these pages (a chunk)
+    lead: int = 0  # headings right before the block being written
+    last: CaptionEntry | None = None  # the table or figure written last
 
 
 def heading_html(block: Heading, number: str) -> str:
@@ -158,8 +161,9 @@ def captions_list_html(kind: Kind, title: str, outline: Outline) -> str:
 def output_html(cap: CaptionEntry, ctx: _Render) -> str:
     """The next table or figure in document order."""
     standalone = ctx.outline.standalone is not None
+    ctx.last = cap
     if isinstance(cap.model, TableModel):
-        return table_html(cap.model, cap, standalone)
+        return table_html(cap.model, cap, standalone, ctx.doc.style, ctx.pages, ctx.lead)
     return figure_html(cap.model, cap, standalone, ctx.doc.style.page)
 
 
@@ -186,22 +190,33 @@ def block_html(block: Block, ctx: _Render) -> str:
     raise TypeError(f"unknown block type {type(block).__name__}")
 
 
-def _is_landscape(block: Block, doc: Document) -> bool:
-    return (isinstance(block, TableRef | FigureRef)
-            and model_of(doc, block).orientation == "landscape")
+def _lead_class(block: Block, ctx: _Render, lead: int) -> str:
+    """Headings right before a landscape output go onto its landscape page, and those before
+    a table of several pages onto its first page (the pagination kept room for them)."""
+    if not isinstance(block, TableRef | FigureRef) or ctx.last is None:
+        return ""
+    model = ctx.last.model
+    if isinstance(model, TableModel):
+        layout = layout_of(model, ctx.doc.style, ctx.last.label, lead)
+        if layout.orientation == "landscape":
+            return "landscape-lead"
+        return "paged-lead" if len(layout.pages) > 1 else ""
+    return "landscape-lead" if model.orientation == "landscape" else ""
 
 
 def blocks_html(blocks: tuple[Block, ...], ctx: _Render) -> str:
-    """Blocks in order; headings just before a landscape output go onto its landscape page."""
+    """Blocks in order; headings that lead into an output are kept with it (_lead_class)."""
     out: list[str] = []
     headings: list[str] = []
     for block in blocks:
+        ctx.lead = len(headings)
         html = block_html(block, ctx)
         if isinstance(block, Heading):
             headings.append(html)
             continue
-        if headings and _is_landscape(block, ctx.doc):
-            out.append('<div class="landscape-lead">' + "".join(headings) + html + "</div>")
+        lead = _lead_class(block, ctx, len(headings)) if headings else ""
+        if lead:
+            out.append(f'<div class="{lead}">' + "".join(headings) + html + "</div>")
         else:
             out += [*headings, html]
         headings = []
@@ -255,12 +270,14 @@ def head_html(doc: Document, outline: Outline) -> str:
     )
 
 
-def as_html(doc: Document) -> str:
-    """The whole document as one self-contained HTML page (stylesheet and images inline)."""
+def as_html(doc: Document, pages: range | None = None) -> str:
+    """The whole document as one self-contained HTML page (stylesheet and images inline);
+    for a standalone table, `pages` keeps only those pages of it (the PDF writer renders long
+    TLFs in chunks)."""
     require_writable(doc)
     outline = outline_of(doc)
     check_links(doc, outline)
-    ctx = _Render(doc, outline, iter(outline.captions))
+    ctx = _Render(doc, outline, iter(outline.captions), pages)
     front = title_page_html(doc.title_page) if doc.title_page.title else ""
     kind = "document" if outline.standalone is None else "tlf"
     return (

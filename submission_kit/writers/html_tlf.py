@@ -1,8 +1,11 @@
 """Tables and figures (TLFs) as HTML for the print stylesheet.
 
-A table is one `<table class="tlf">`: the caption (or, in a standalone TLF, the title lines)
-and the column headers in `<thead>`, the footnotes and source in `<tfoot>`, so WeasyPrint
-repeats both on every page of a long table. Rows never split across pages.
+A table is laid out as the pages of the pagination model (tables.paginate, through
+tlf_layout): per page a `div.tlf-page` holding the title lines (or the caption, "(continued)"
+after the first page), the page_by value, one small `table-layout: fixed` table with the
+column headers and that page's rows, and the footnotes and source. WeasyPrint has no page
+breaking left to do, and the DOCX writer breaks at the same rows. In a standalone TLF each page
+is as tall as the page box and the notes sit at its foot, as in the DOCX footer.
 """
 
 from __future__ import annotations
@@ -10,14 +13,15 @@ from __future__ import annotations
 import base64
 import html
 
-from submission_kit.documents.model import PageSetup
+from submission_kit.documents.model import PageSetup, Style
 from submission_kit.documents.outline import MAX_LEVEL, CaptionEntry
 from submission_kit.figures.model import FigureModel
-from submission_kit.tables.model import Row, TableModel
-from submission_kit.writers.print_css import content_box
+from submission_kit.tables.model import Row, TableModel, header_rows
+from submission_kit.tables.paginate import Page, TableLayout
+from submission_kit.writers.print_css import MAX_INDENT, content_box
 from submission_kit.writers.text_safety import checked
+from submission_kit.writers.tlf_layout import layout_of, page_label, page_titles
 
-INDENT_EM = 1.2  # per Row.indent level
 LINE_IN = 0.22  # height reserved per caption or note line when fitting a figure on its page
 
 
@@ -65,52 +69,79 @@ def _notes(footnotes: tuple[str, ...], source: str) -> str:
     return "".join(parts)
 
 
-def _stub_percent(n_columns: int) -> float:
-    return max(25.0, min(45.0, 100.0 - 15.0 * n_columns))
+def _caption_of(cap: CaptionEntry, standalone: bool) -> str:
+    return "" if standalone else cap.label
 
 
-def _colgroup(n_columns: int) -> str:
-    stub = _stub_percent(n_columns)
-    each = (100.0 - stub) / n_columns if n_columns else 0.0
-    cols = [f'<col class="stub" style="width: {stub:.2f}%">']
-    cols += [f'<col style="width: {each:.2f}%">'] * n_columns
-    return "<colgroup>" + "".join(cols) + "</colgroup>"
+def table_html(model: TableModel, cap: CaptionEntry, standalone: bool, style: Style,
+               pages: range | None = None, lead: int = 0) -> str:
+    """The table as the pages of the pagination model, one small fixed-layout table each;
+    `pages` renders only some of them (a chunk of a long TLF rendered in another process);
+    `lead` headings come right before it."""
+    caption = _caption_of(cap, standalone)
+    layout = layout_of(model, style, caption, lead)
+    scope = f"tlf{cap.number}"
+    numbers = pages if pages is not None else range(len(layout.pages))
+    body = "".join(_page_html(model, layout, cap, standalone, i) for i in numbers)
+    paged = " paged" if len(layout.pages) > 1 and not standalone else ""
+    kind = " standalone" if standalone else ""
+    return (f'<section class="output table {layout.orientation}{paged}{kind} {scope}" '
+            f'id="{esc(cap.anchor)}">{_column_css(layout, scope)}{body}</section>')
 
 
-def _thead(model: TableModel, cap: CaptionEntry, standalone: bool) -> str:
-    span = len(model.columns) + 1
-    title = (
-        f'<tr class="title-row"><th colspan="{span}" {_caption_attrs(cap, standalone)}>'
-        f"{_caption_inner(cap, model, standalone)}</th></tr>"
-    )
+def _column_css(layout: TableLayout, scope: str) -> str:
+    """Left inset of each decimal-aligned column, scoped to this table."""
+    rules = [f".{scope} td.c{i} {{ padding-left: {inset:.2f}pt; text-align: left; }}"
+             for i, inset in enumerate(layout.insets) if inset is not None]
+    rules += [f".{scope} td.c{i} {{ text-align: left; }}"
+              for i, inset in enumerate(layout.insets) if inset is None]
+    return f"<style>{' '.join(rules)}</style>" if rules else ""
+
+
+def _page_html(model: TableModel, layout: TableLayout, cap: CaptionEntry, standalone: bool,
+               number: int) -> str:
+    page = layout.pages[number]
+    label = page_label(layout, number)
+    height = f' style="height: {layout.height - 0.5:.2f}pt"' if standalone else ""
+    titles = page_titles(model, _caption_of(cap, standalone), number)
+    lines = "".join(f'<p class="title-line">{esc(t)}</p>' for t in titles)
+    marks = f" {_caption_attrs(cap, standalone)}" if number == 0 else ' class="caption"'
+    parts = [f'<div class="tlf-page" data-page="{esc(label)}"{height}>',
+             f"<div{marks}>{lines}</div>"]
+    if page.page_by:
+        parts.append(f'<p class="page-by">{esc_lines(page.page_by)}</p>')
+    parts.append(_table(model, layout, page))
+    notes = _notes(model.footnotes, model.source)
+    if not standalone and len(layout.pages) > 1:
+        notes += f'<p class="table-page">{esc(label)}</p>'
+    parts.append(f'<div class="notes">{notes}</div></div>')
+    return "".join(parts)
+
+
+def _table(model: TableModel, layout: TableLayout, page: Page) -> str:
+    cols = "".join(f'<col style="width: {w:.2f}pt">' for w in layout.widths)
+    body = "".join(_row(row, cells) for row, cells in layout.printed(model, page))
+    return (f'<table class="tlf" style="width: {sum(layout.widths):.2f}pt">'
+            f"<colgroup>{cols}</colgroup>{_thead(model)}<tbody>{body}</tbody></table>")
+
+
+def _thead(model: TableModel) -> str:
+    rows = []
+    for cells in header_rows(model):
+        heads = [f'<th colspan="{span}"><span class="spanner">{esc_lines(text)}</span></th>'
+                 if text else f'<th colspan="{span}"></th>' for text, span in cells]
+        rows.append(f'<tr class="spanner-row"><th class="stub"></th>{"".join(heads)}</tr>')
     heads = [f'<th class="stub" scope="col">{esc_lines(model.stub_header)}</th>']
     heads += [f'<th scope="col">{esc_lines(c.header)}</th>' for c in model.columns]
-    return f'<thead>{title}<tr class="column-row">{"".join(heads)}</tr></thead>'
+    rows.append(f'<tr class="column-row">{"".join(heads)}</tr>')
+    return f"<thead>{''.join(rows)}</thead>"
 
 
-def _tfoot(model: TableModel) -> str:
-    span = len(model.columns) + 1
-    notes = _notes(model.footnotes, model.source)
-    return f'<tfoot><tr><td colspan="{span}">{notes}</td></tr></tfoot>'
-
-
-def _row(row: Row) -> str:
-    pad = 0.4 + INDENT_EM * max(row.indent, 0)
-    cells = "".join(f"<td>{esc_lines(c)}</td>" for c in row.cells)
-    group = ' class="group"' if row.is_group_label else ""
-    return (
-        f'<tr{group}><th scope="row" style="padding-left: {pad:.1f}em">'
-        f"{esc_lines(row.label)}</th>{cells}</tr>"
-    )
-
-
-def table_html(model: TableModel, cap: CaptionEntry, standalone: bool) -> str:
-    body = "".join(_row(r) for r in model.rows)
-    return (
-        f'<section class="output table {model.orientation}" id="{esc(cap.anchor)}">'
-        f'<table class="tlf">{_colgroup(len(model.columns))}{_thead(model, cap, standalone)}'
-        f"{_tfoot(model)}<tbody>{body}</tbody></table></section>"
-    )
+def _row(row: Row, cells: tuple[str, ...]) -> str:
+    """The hot loop of a 5,000-row listing: no inline styles, classes only."""
+    tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(cells))
+    level = min(max(row.indent, 0), MAX_INDENT)
+    return f'<tr><th class="i{level}" scope="row">{esc_lines(row.label)}</th>{tds}</tr>'
 
 
 def _figure_size(model: FigureModel, page: PageSetup, n_lines: int) -> tuple[float, float]:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from submission_kit.documents.model import Document, PageSetup, Style
+from submission_kit.documents.model import Document, PageSetup, Style, TableRef
+from submission_kit.documents.outline import is_standalone_tlf
 from submission_kit.tables.model import Orientation
+from submission_kit.tables.paginate import Sizes
 
 PAPERS = {"letter": (8.5, 11.0), "a4": (8.27, 11.69)}  # portrait width, height in inches
 MIN_LEFT_IN = 0.75
@@ -83,6 +85,38 @@ def table_pt(style: Style) -> float:
     return max(style.table_pt, 9.0)
 
 
+def sizes_for(style: Style) -> Sizes:
+    """Type sizes of tables: the numbers the pagination model, this stylesheet and the DOCX
+    writer share."""
+    return Sizes(table_pt=table_pt(style), title_pt=body_pt(style))
+
+
+MAX_INDENT = 9
+
+
+def tlf_css(style: Style) -> str:
+    """Sizes of paginated tables, exact, so a page holds what the pagination model put on it."""
+    s = sizes_for(style)
+    rule = f"{_fmt(s.rule)}pt solid #000"
+    text = f"font-size: {_fmt(s.table_pt)}pt; line-height: {_fmt(s.table_line)}pt;"
+    indents = [f"table.tlf tbody th.i{n} {{ padding-left: {_fmt(s.pad_x + n * s.indent)}pt; }}"
+               for n in range(MAX_INDENT + 1)]
+    return "\n".join([
+        f"table.tlf {{ {text} border-bottom: {rule}; }}",
+        f"table.tlf th, table.tlf td {{ padding: {_fmt(s.pad_y)}pt {_fmt(s.pad_x)}pt; }}",
+        f"table.tlf thead th {{ padding-top: {_fmt(s.head_pad_y)}pt; "
+        f"padding-bottom: {_fmt(s.head_pad_y)}pt; }}",
+        f"table.tlf thead tr:first-child th {{ border-top: {rule}; }}",
+        f"table.tlf thead tr.column-row th {{ border-bottom: {rule}; }}",
+        f"table.tlf .spanner {{ border-bottom: {rule}; }}",
+        *indents,
+        f".tlf-page .caption {{ font-size: {_fmt(s.title_pt)}pt; "
+        f"line-height: {_fmt(s.title_line)}pt; margin: 0 0 {_fmt(s.title_gap)}pt 0; }}",
+        f".tlf-page .page-by {{ {text} margin: 0 0 {_fmt(s.page_by_gap)}pt 0; }}",
+        f".tlf-page .notes {{ {text} padding-top: {_fmt(s.notes_gap)}pt; }}",
+    ])
+
+
 def _css_char(ch: str) -> str:
     if ch in _CSS_PLAIN:
         return ch
@@ -137,7 +171,18 @@ def page_css(doc: Document) -> str:
         f"  @bottom-left {{ content: {css_string(doc.running_footer)}; }}",
         "}",
         f"@page landscape {{ size: {paper} landscape; }}",
+        *(_tlf_page_number() if _standalone_table(doc) else []),
     ])
+
+
+def _standalone_table(doc: Document) -> bool:
+    return is_standalone_tlf(doc) and isinstance(doc.blocks[0], TableRef)
+
+
+def _tlf_page_number() -> list[str]:
+    """A standalone table numbers its pages itself ("Page x of y" set by each page): the
+    PDF writer may render it in chunks, each of which would count its own pages."""
+    return ["@page { @bottom-right { content: string(tlfpage); } }"]
 
 
 def font_css(style: Style) -> str:
@@ -147,7 +192,7 @@ def font_css(style: Style) -> str:
         f"html {{ font-family: {body}; font-size: {_fmt(body_pt(style))}pt; }}",
         "body > p, li > p { text-align: justify; }" if style.justify else "",
         f"h1, h2, h3, h4, h5, h6, .contents-title, .title-page {{ font-family: {heading}; }}",
-        f"table.tlf, figure.output .notes {{ font-size: {_fmt(table_pt(style))}pt; }}",
+        f"figure.output .notes {{ font-size: {_fmt(table_pt(style))}pt; }}",
         "code { font-family: " + ", ".join(css_family(f) for f in MONO_FALLBACK) + "; }",
         "@page { @top-left { font-family: " + body + "; }",
         "  @bottom-left { font-family: " + body + "; }",
@@ -161,5 +206,6 @@ def stylesheet(doc: Document) -> str:
         "/* ---- generated from the document style ---- */",
         page_css(doc),
         font_css(doc.style),
+        tlf_css(doc.style),
     ])
     return house_css().rstrip("\n") + "\n\n" + generated + "\n"

@@ -44,6 +44,7 @@ from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Column, Row, TableModel
 from submission_kit.writers.docx import as_docx, write_docx
+from submission_kit.writers.tlf_layout import layout_of
 
 CUTOFF = datetime(2024, 3, 31, tzinfo=UTC)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -165,7 +166,8 @@ def part_xml(data: bytes, name: str) -> str:
 
 
 def table_texts(table) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in table.rows]
+    """Cell texts without the figure spaces (U+2007) that decimal-align numbers."""
+    return [[cell.text.replace("\u2007", "") for cell in row.cells] for row in table.rows]
 
 
 def find_table(word, first_cell: str):
@@ -255,7 +257,11 @@ def test_a4_paper_and_margins_come_from_the_page_setup():
     doc = Document(**{**_fields(standalone(demographics())), "style": style})
     section = docx.Document(io.BytesIO(as_docx(doc))).sections[0]
     assert (section.page_width, section.page_height) == (Twips(11906), Twips(16838))  # 210 x 297 mm
-    assert (section.left_margin, section.top_margin) == (Inches(1.25), Inches(0.5))
+    # The top margin is the PDF's (raised to 0.6 in, clear of the running header), plus the
+    # title lines a standalone table carries in its page header.
+    titles = layout_of(demographics(), style).title_h
+    assert section.left_margin == Inches(1.25)
+    assert section.top_margin == Twips(round((0.6 * 72 + titles) * 20))
 
 
 def test_every_section_has_the_running_header_and_page_x_of_y_footer(word, docx_bytes):
@@ -454,11 +460,15 @@ def test_standalone_landscape_listing_and_figure():
 
 
 def test_4000_row_table_builds_in_bulk():
-    """Correctness of the bulk path on a long listing; bench/run.py --writers times it."""
-    data = as_docx(standalone(wide_listing(4000)))
+    """Correctness of the bulk path on a long listing, one table per page of the pagination
+    model; bench/run.py --writers times it."""
+    model = wide_listing(4000)
+    data = as_docx(standalone(model))
     word = docx.Document(io.BytesIO(data))
-    assert len(word.tables[0].rows) == 4001
-    assert word.tables[0].rows[-1].cells[0].text == "Subject 01-3999"
+    pages = layout_of(model, Style()).pages
+    assert len(word.tables) == len(pages) > 1
+    assert sum(len(t.rows) - 1 for t in word.tables) == 4000
+    assert word.tables[-1].rows[-1].cells[0].text == "Subject 01-3999"
 
 
 # --- LibreOffice round trip --------------------------------------------------------------

@@ -1,0 +1,218 @@
+"""Figure 14.3.1 — Adverse events dot plot: incidence by arm for the most frequent preferred
+terms, with each arm's risk difference against the reference and its 95% CI alongside.
+
+Every number is a result of the common-TEAE table (`table`, default 14.3.1.5): its preferred
+terms in its order (descending frequency), the incidence per arm and the Newcombe risk
+differences, read by key. The figure selects and orders rows; it estimates nothing, so it can
+never disagree with its table.
+
+study.toml:
+    [figures."14.3.1"]
+    population = "SAF"              # must be the table's population
+    table = "14.3.1.5"              # the table whose results the figure draws
+    top = 20                        # the most frequent terms (the table's first rows)
+    order = "risk_difference"       # or "incidence" (default): the table's order
+    order_arm = "IL2"               # whose risk difference orders the rows (default: the
+                                    # first arm compared with the reference)
+"""
+
+from __future__ import annotations
+
+from submission_kit.analysis.ard import AnalysisResults
+from submission_kit.analysis.descriptive import key_part
+from submission_kit.data.contracts import DatasetNeed
+from submission_kit.figures.dotplot import Difference, DotPlot, DotTerm, render_dotplot
+from submission_kit.figures.model import FigureModel
+from submission_kit.fmt import is_missing
+from submission_kit.tables.cells import Shown
+from submission_kit.tables.spec import (
+    Frames,
+    OutputContext,
+    OutputSpec,
+    Param,
+    load_spec,
+    population_rule,
+    title_lines,
+)
+from submission_kit.writers.print_css import content_box
+
+TITLE = "Dot Plot of Common Treatment-Emergent Adverse Events: Incidence and Risk Difference"
+ORDERS = ("incidence", "risk_difference")
+
+
+# ---- configuration: the table's, checked before any data are read ----------------------------
+
+def _table_id(ctx: OutputContext) -> str:
+    return str(ctx.param("table"))
+
+
+def _table_analysis(ctx: OutputContext) -> str:
+    return "t_" + _table_id(ctx).replace(".", "_")
+
+
+def _table_ctx(ctx: OutputContext) -> OutputContext:
+    """The table's own context, so its parameters come with its defaults."""
+    try:
+        config = ctx.study.output(_table_id(ctx))
+    except KeyError:
+        raise ctx.error("table", f"{_table_id(ctx)!r}: the study configures no such table "
+                                 "(the figure draws that table's results)") from None
+    if config.kind != "table":
+        raise ctx.error("table", f"{_table_id(ctx)!r} is a {config.kind}, not a table")
+    table = load_spec(config, ctx.study).context(config, ctx.study, {})
+    if table.population.key != ctx.population.key:
+        raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
+                                       f"{config.where} ({table.population.key!r}), whose "
+                                       "results the figure draws")
+    return table
+
+
+def _reference(table: OutputContext) -> str:
+    return table.param("reference") or table.arms[0].key
+
+
+def _compared(ctx: OutputContext, table: OutputContext) -> tuple[str, ...]:
+    return tuple(a.key for a in ctx.arms if a.key != _reference(table))
+
+
+def _order_arm(ctx: OutputContext, table: OutputContext) -> str:
+    compared = _compared(ctx, table)
+    arm = ctx.param("order_arm") or (compared[0] if compared else "")
+    if arm not in compared:
+        raise ctx.error("order_arm", f"{arm!r}: use an arm compared with the reference "
+                                     f"({', '.join(compared)})")
+    return str(arm)
+
+
+def _needs(ctx: OutputContext) -> list[DatasetNeed]:
+    """No data of its own; the configuration is checked here, before any data are read."""
+    table = _table_ctx(ctx)
+    if ctx.param("order") not in ORDERS:
+        raise ctx.error("order", f"{ctx.param('order')!r}: use {' or '.join(ORDERS)}")
+    if ctx.param("top") < 1:
+        raise ctx.error("top", f"{ctx.param('top')!r}: at least 1 preferred term")
+    _order_arm(ctx, table)
+    return []
+
+
+def _reads(ctx: OutputContext) -> tuple[str, ...]:
+    return (_table_analysis(ctx),)
+
+
+def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
+    """Nothing to estimate: the figure's record says where its numbers come from."""
+    return AnalysisResults(
+        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
+        population=population_rule(ctx), datasets=(), stats=(),
+        methods=(f"Every number drawn is a result of Table {_table_id(ctx)} "
+                 f"({_table_analysis(ctx)}); nothing is re-estimated",),
+    )
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+def _number(table: Shown, key: str, scale: float = 1.0) -> float | None:
+    if table.mock or not table.has(key):
+        return None
+    value = table.value(key)
+    if isinstance(value, str) or is_missing(value):
+        return None
+    return float(value) * scale  # type: ignore[arg-type]
+
+
+def _terms(table: Shown, ctx: OutputContext, table_ctx: OutputContext) -> list[str]:
+    """The table's first `top` terms (its frequency order), then ordered as configured:
+    by descending risk difference (not estimable last), ties in the table's order."""
+    terms = list(table.levels("pt"))[: ctx.param("top")]
+    if ctx.param("order") == "risk_difference" and not table.mock:
+        arm = _order_arm(ctx, table_ctx)
+
+        def rd(pt: str) -> float:
+            value = _number(table, f"pt.{key_part(pt)}.rd.{arm}.est")
+            return float("inf") if value is None else -value
+
+        terms.sort(key=rd)
+    return terms
+
+
+def _term(table: Shown, pt: str, arms: tuple[str, ...], compared: tuple[str, ...]) -> DotTerm:
+    key = f"pt.{key_part(pt)}"
+    return DotTerm(
+        label=pt,
+        incidence=tuple(_number(table, f"{key}.{a}.pct") for a in arms),
+        differences=tuple(Difference(*(_number(table, f"{key}.rd.{a}.{s}", 100)
+                                       for s in ("est", "lcl", "ucl"))) for a in compared))
+
+
+def plot(shown: Shown, ctx: OutputContext) -> DotPlot:
+    """The plot's description, every number from the table's results (tests read it)."""
+    table_ctx = _table_ctx(ctx)
+    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    arms = tuple(a.key for a in ctx.arms)
+    compared = _compared(ctx, table_ctx)
+    reference = next(a.label for a in ctx.arms if a.key == _reference(table_ctx))
+    style = ctx.study.style
+    return DotPlot(
+        terms=tuple(_term(table, pt, arms, compared)
+                    for pt in _terms(table, ctx, table_ctx)),
+        arms=tuple(f"{a.label} (N={table.count(f'N.{a.key}').text})" for a in ctx.arms),
+        comparisons=tuple(arms.index(a) for a in compared),
+        difference_label=f"Risk difference vs {reference}\n(percentage points, 95% CI)",
+        width_in=content_box(style.page, "portrait")[0], font=style.font,
+        font_pt=style.table_pt, marking=ctx.study.identity.marking,
+    )
+
+
+def _footnotes(ctx: OutputContext, table: Shown, dots: DotPlot) -> tuple[str, ...]:
+    table_ctx = _table_ctx(ctx)
+    labels = {a.key: a.label for a in ctx.arms}
+    reference = labels[_reference(table_ctx)]
+    sort_by = table_ctx.param("sort_by") or "TOTAL"
+    column = "all arms together" if sort_by == "TOTAL" else labels.get(sort_by, sort_by)
+    order = ("ordered by incidence" if ctx.param("order") == "incidence" else
+             f"ordered by the risk difference {labels[_order_arm(ctx, table_ctx)]} - "
+             f"{reference}, largest first")
+    shown = (f"The {len(dots.terms)} most frequent preferred terms of Table {_table_id(ctx)} "
+             f"(incidence in {column}), {order}." if dots.terms else
+             f"No preferred term of Table {_table_id(ctx)} to show.")
+    return (
+        f"{shown} Left: incidence = subjects with the treatment-emergent adverse event / N, "
+        f"in percent, N = subjects in the {ctx.population.label} by actual treatment "
+        f"({table_ctx.treatment_var}).",
+        f"Right: risk difference (arm minus {reference}, percentage points) with Newcombe's "
+        "hybrid score 95% CI, drawn with the arm's marker; the line at 0 marks no difference.",
+        *table.notes(), *ctx.param("footnotes"),
+    )
+
+
+def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
+    dots = plot(shown, ctx)
+    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    svg, png, width, height = render_dotplot(dots)
+    title = ctx.param("title") or TITLE
+    return FigureModel(
+        id=ctx.id, title=title_lines(ctx, "Figure", TITLE), svg=svg, png=png,
+        width_in=width, height_in=height, footnotes=_footnotes(ctx, table, dots),
+        source=f"ADSL, {_table_ctx(ctx).param('dataset').upper()}; program {SPEC.name}.py; "
+               f"incidence and risk differences from Table {_table_id(ctx)}",
+        population=ctx.population.label,
+        alt_text=f"{title}: for each of the most frequent preferred terms, the incidence in "
+                 "each arm and the risk difference against the reference arm with its 95% "
+                 "confidence interval.",
+    )
+
+
+SPEC: OutputSpec[FigureModel] = OutputSpec(
+    name="f_14_3_1_ae_dotplot",
+    title=TITLE,
+    params={
+        "table": Param(str, "14.3.1.5"),
+        "top": Param(int, 20),
+        "order": Param(str, "incidence"),
+        "order_arm": Param(str, ""),
+    },
+    needs=_needs,
+    analyse=_analyse,
+    layout=_layout,
+    reads=_reads,
+)
