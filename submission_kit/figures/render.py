@@ -23,8 +23,12 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from submission_kit.errors import UserError
+
 PNG_DPI = 200
 _FALLBACK_FONTS = ("Liberation Serif", "DejaVu Serif")
+# Drawn after the study font for characters it lacks (CJK names, Greek), as in the PDF stack.
+_GLYPH_FALLBACKS = ("Noto Serif CJK SC", "DejaVu Serif")
 
 
 def available_font(preferred: str) -> str:
@@ -41,8 +45,9 @@ def available_font(preferred: str) -> str:
 
 @contextmanager
 def figure_style(font: str, size_pt: float) -> Iterator[None]:
+    families = [available_font(font), *(f for f in _GLYPH_FALLBACKS if _installed(f))]
     rc: Any = {
-        "font.family": available_font(font),
+        "font.family": list(dict.fromkeys(families)),
         "font.size": size_pt,
         "text.parse_math": False,
         "text.usetex": False,
@@ -56,9 +61,38 @@ def figure_style(font: str, size_pt: float) -> Iterator[None]:
         yield
 
 
+def _installed(family: str) -> bool:
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family),
+                              fallback_to_default=False)
+        return True
+    except ValueError:
+        return False
+
+
+def require_drawable_text(fig: Figure) -> None:
+    """A character no font of the figure has would be drawn as an empty box: stop instead,
+    naming it (the same rule as for the PDF's text, writers/glyphs.py)."""
+    from matplotlib.text import Text
+
+    from submission_kit.writers.glyphs import missing_characters
+
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    missing = missing_characters("".join(texts), plt.rcParams["font.family"])
+    if missing:
+        where = next(t for t in texts if missing[0] in t)
+        raise UserError(f"figure text {where!r}: the character U+{ord(missing[0]):04X} "
+                        f"({missing[0]}) is in none of the figure fonts "
+                        f"({', '.join(plt.rcParams['font.family'])}); remove or replace it (if a "
+                        "font that has it was installed after matplotlib first ran, delete "
+                        "matplotlib's font cache, ~/.cache/matplotlib/fontlist-*.json)")
+
+
 def as_images(fig: Figure, marking: str = "") -> tuple[bytes, bytes]:
     """(svg, png). A `marking` ("Synthetic data — for demonstration only") is drawn in the
-    image's corner and written to its metadata, so the file carries it wherever it travels."""
+    image's corner and written to its metadata, so the file carries it wherever it travels.
+    Every character must be drawable (`require_drawable_text`)."""
+    require_drawable_text(fig)
     if marking:
         fig.text(0.995, 0.004, marking, ha="right", va="bottom", color="#555555",
                  fontsize=max(plt.rcParams["font.size"] - 1, 6), fontstyle="italic")
