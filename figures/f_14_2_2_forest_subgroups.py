@@ -38,6 +38,7 @@ from submission_kit.tables.spec import (
     population_rule,
     title_lines,
 )
+from submission_kit.tables.typography import typeset
 from submission_kit.writers.print_css import content_box
 
 TITLE = "Forest Plot of the Hazard Ratio by Subgroup"
@@ -56,13 +57,11 @@ def _table_analysis(ctx: OutputContext) -> str:
 
 def _table_ctx(ctx: OutputContext) -> OutputContext:
     """The table's own context, so its parameters come with its defaults."""
-    try:
-        config = ctx.study.output(_table_id(ctx))
-    except KeyError:
+    config = next((o for o in ctx.study.outputs
+                   if o.kind == "table" and o.id == _table_id(ctx)), None)
+    if config is None:
         raise ctx.error("table", f"{_table_id(ctx)!r}: the study configures no such table "
-                                 "(the figure draws that table's results)") from None
-    if config.kind != "table":
-        raise ctx.error("table", f"{_table_id(ctx)!r} is a {config.kind}, not a table")
+                                 "(the figure draws that table's results)")
     table = load_spec(config, ctx.study).context(config, ctx.study, {})
     if table.population.key != ctx.population.key:
         raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
@@ -148,21 +147,22 @@ def _row(table: Shown, label: str, base: str, arms: tuple[str, ...],
          compared: tuple[str, ...], indent: int = 0) -> ForestRow:
     counts = tuple(f"{table.count(f'{base}.{a}.events').text}/"
                    f"{table.count(f'{base}.{a}.n').text}" for a in arms)
-    return ForestRow(label, indent, counts, tuple(_estimate(table, f"{base}.{a}")
-                                                  for a in compared),
+    return ForestRow(typeset(label), indent, counts,
+                     tuple(_estimate(table, f"{base}.{a}") for a in compared),
                      overall=base == "overall")
 
 
 def _comparisons(ctx: OutputContext, reference: str) -> tuple[Comparison, ...]:
-    labels = {a.key: a.label for a in ctx.arms}
+    labels = {a.key: typeset(a.label) for a in ctx.arms}
     out = []
     for i, arm in enumerate(ctx.arms):
         if arm.key == reference:
             continue
-        sides = (f"Favours {arm.label}", f"Favours {labels[reference]}")
+        sides = (f"Favours {labels[arm.key]}", f"Favours {labels[reference]}")
         if ctx.param("favours_arm") == "above":
             sides = sides[::-1]
-        out.append(Comparison(f"{arm.label} vs {labels[reference]}", *sides, arm_index=i))
+        out.append(Comparison(f"{labels[arm.key]} vs {labels[reference]}", *sides,
+                              arm_index=i))
     return tuple(out)
 
 
@@ -175,13 +175,13 @@ def plot(shown: Shown, ctx: OutputContext) -> ForestPlot:
     compared = tuple(a for a in arms if a != reference)
     rows = [_row(table, OVERALL, "overall", arms, compared)]
     for sg in _subgroups(ctx, table_ctx):
-        rows.append(ForestRow(sg.label, heading=True,
+        rows.append(ForestRow(typeset(sg.label), heading=True,
                               p_text=table.pvalue(f"interaction.{sg.var}.p").text))
         rows += [_row(table, sg.shown(level), f"subgroup.{sg.var}.{key_part(level)}", arms,
                       compared, indent=1) for level in table.levels(sg.var, sg.levels)]
     style = ctx.study.style
     return ForestPlot(
-        rows=tuple(rows), arms=tuple(a.label for a in ctx.arms),
+        rows=tuple(rows), arms=tuple(typeset(a.label) for a in ctx.arms),
         comparisons=_comparisons(ctx, reference), x_label=ctx.param("x_label"),
         x_limits=_limits(ctx), max_width_in=content_box(style.page, _orientation(compared))[0],
         font=style.font, font_pt=style.table_pt, marking=ctx.study.identity.marking,
@@ -193,9 +193,10 @@ def _orientation(compared: tuple[str, ...]) -> Orientation:
     return "landscape" if len(compared) > 1 else "portrait"
 
 
-def _footnotes(ctx: OutputContext, table: Shown, forest: ForestPlot) -> tuple[str, ...]:
+def _footnotes(ctx: OutputContext, table: Shown, table_ctx: OutputContext
+               ) -> tuple[str, ...]:
     side = "below" if ctx.param("favours_arm") == "below" else "above"
-    reference = forest.comparisons[0].title.split(" vs ")[-1] if forest.comparisons else ""
+    reference = next(typeset(a.label) for a in ctx.arms if a.key == _reference(table_ctx))
     return (
         "Events/N = subjects with an event / subjects analysed in the subgroup level. "
         "Hazard ratio (HR) from a Cox proportional hazards model (Efron ties) with treatment "
@@ -218,7 +219,7 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
     dataset = table_ctx.param("dataset").upper()
     return FigureModel(
         id=ctx.id, title=title_lines(ctx, "Figure", TITLE), svg=svg, png=png,
-        width_in=width, height_in=height, footnotes=_footnotes(ctx, table, forest),
+        width_in=width, height_in=height, footnotes=_footnotes(ctx, table, table_ctx),
         source=f"ADSL, {dataset} (PARAMCD = {table_ctx.param('paramcd')}); program "
                f"{SPEC.name}.py; estimates from Table {_table_id(ctx)}",
         orientation=_orientation(tuple(c.title for c in forest.comparisons)),

@@ -34,6 +34,7 @@ from submission_kit.tables.spec import (
     population_rule,
     title_lines,
 )
+from submission_kit.tables.typography import typeset
 from submission_kit.writers.print_css import content_box
 
 TITLE = "Dot Plot of Common Treatment-Emergent Adverse Events: Incidence and Risk Difference"
@@ -52,13 +53,11 @@ def _table_analysis(ctx: OutputContext) -> str:
 
 def _table_ctx(ctx: OutputContext) -> OutputContext:
     """The table's own context, so its parameters come with its defaults."""
-    try:
-        config = ctx.study.output(_table_id(ctx))
-    except KeyError:
+    config = next((o for o in ctx.study.outputs
+                   if o.kind == "table" and o.id == _table_id(ctx)), None)
+    if config is None:
         raise ctx.error("table", f"{_table_id(ctx)!r}: the study configures no such table "
-                                 "(the figure draws that table's results)") from None
-    if config.kind != "table":
-        raise ctx.error("table", f"{_table_id(ctx)!r} is a {config.kind}, not a table")
+                                 "(the figure draws that table's results)")
     table = load_spec(config, ctx.study).context(config, ctx.study, {})
     if table.population.key != ctx.population.key:
         raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
@@ -138,7 +137,7 @@ def _terms(table: Shown, ctx: OutputContext, table_ctx: OutputContext) -> list[s
 def _term(table: Shown, pt: str, arms: tuple[str, ...], compared: tuple[str, ...]) -> DotTerm:
     key = f"pt.{key_part(pt)}"
     return DotTerm(
-        label=pt,
+        label=typeset(pt),
         incidence=tuple(_number(table, f"{key}.{a}.pct") for a in arms),
         differences=tuple(Difference(*(_number(table, f"{key}.rd.{a}.{s}", 100)
                                        for s in ("est", "lcl", "ucl"))) for a in compared))
@@ -150,12 +149,13 @@ def plot(shown: Shown, ctx: OutputContext) -> DotPlot:
     table = shown.other(_table_analysis(ctx), ctx.config.where)
     arms = tuple(a.key for a in ctx.arms)
     compared = _compared(ctx, table_ctx)
-    reference = next(a.label for a in ctx.arms if a.key == _reference(table_ctx))
+    reference = next(typeset(a.label) for a in ctx.arms if a.key == _reference(table_ctx))
     style = ctx.study.style
     return DotPlot(
         terms=tuple(_term(table, pt, arms, compared)
                     for pt in _terms(table, ctx, table_ctx)),
-        arms=tuple(f"{a.label} (N={table.count(f'N.{a.key}').text})" for a in ctx.arms),
+        arms=tuple(f"{typeset(a.label)} (N={table.count(f'N.{a.key}').text})"
+                   for a in ctx.arms),
         comparisons=tuple(arms.index(a) for a in compared),
         difference_label=f"Risk difference vs {reference}\n(percentage points, 95% CI)",
         width_in=content_box(style.page, "portrait")[0], font=style.font,
@@ -172,12 +172,15 @@ def _footnotes(ctx: OutputContext, table: Shown, dots: DotPlot) -> tuple[str, ..
     order = ("ordered by incidence" if ctx.param("order") == "incidence" else
              f"ordered by the risk difference {labels[_order_arm(ctx, table_ctx)]} - "
              f"{reference}, largest first")
-    shown = (f"The {len(dots.terms)} most frequent preferred terms of Table {_table_id(ctx)} "
-             f"(incidence in {column}), {order}." if dots.terms else
-             f"No preferred term of Table {_table_id(ctx)} to show.")
+    n, tid = len(dots.terms), _table_id(ctx)
+    shown = (f"No preferred term of Table {tid} to show." if not n else
+             f"All {n} preferred terms of Table {tid}, {order}."
+             if n == len(table.levels("pt")) else
+             f"The {n} most frequent preferred terms of Table {tid} (incidence in {column}), "
+             f"{order}.")
     return (
         f"{shown} Left: incidence = subjects with the treatment-emergent adverse event / N, "
-        f"in percent, N = subjects in the {ctx.population.label} by actual treatment "
+        f"in percent, N = subjects in the {ctx.population.label} by treatment "
         f"({table_ctx.treatment_var}).",
         f"Right: risk difference (arm minus {reference}, percentage points) with Newcombe's "
         "hybrid score 95% CI, drawn with the arm's marker; the line at 0 marks no difference.",

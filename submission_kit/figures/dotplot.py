@@ -21,18 +21,18 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from submission_kit.figures.forest import (
-    ARM_COLOURS,
-    ARM_MARKERS,
     extra_height,
     text_size,
     text_width,
     widest_word,
     wrap_text,
 )
-from submission_kit.figures.render import as_images, figure_style
+from submission_kit.figures.render import ARM_COLOURS, ARM_MARKERS, as_images, figure_style
 
 ROW = 1.9  # pitch of a one-line row, in font sizes
-GAP_IN = 0.2  # between the label column and the panels, and between the panels
+STACK = 0.65  # distance between the risk differences of several comparisons in one row
+GAP_IN = 0.2  # between the label column and the incidence panel
+PANEL_GAP_IN = 0.4  # between the panels: room for both axes' end tick labels
 EDGE_IN = 0.04
 MAX_LABEL_SHARE = 0.36  # of the figure's width; longer terms wrap
 INCIDENCE_SHARE = 0.45  # of the width both panels share
@@ -78,10 +78,10 @@ def render_dotplot(plot: DotPlot) -> tuple[bytes, bytes, float, float]:
         fig.set_size_inches(plot.width_in, frame.height)
         frame.legend()
         frame.labels()
-        left = frame.axes(frame.incidence_x, frame.incidence_w, plot.incidence_label)
-        right = frame.axes(frame.difference_x, frame.difference_w, plot.difference_label)
+        left = frame.axes(frame.incidence_x, frame.incidence_w, frame.x_labels[0])
+        right = frame.axes(frame.difference_x, frame.difference_w, frame.x_labels[1])
         _incidence(left, plot, frame.centres)
-        _differences(right, plot, frame.centres, 0.28 * ROW * frame.em)
+        _differences(right, plot, frame.centres, STACK * frame.em)
         svg, png = as_images(fig, plot.marking)
         plt.close(fig)
     return svg, png, plot.width_in, frame.height
@@ -96,10 +96,10 @@ class _Frame:
         self.label_w = _label_width(fig, plot)
         self.texts = [wrap_text(fig, t.label, self.label_w, self.pt) for t in plot.terms]
         self.centres, self.rows_h = self._rows()
-        panels = plot.width_in - 2 * EDGE_IN - self.label_w - 2 * GAP_IN
+        panels = plot.width_in - 2 * EDGE_IN - self.label_w - GAP_IN - PANEL_GAP_IN
         self.incidence_x = EDGE_IN + self.label_w + GAP_IN
         self.incidence_w = panels * INCIDENCE_SHARE
-        self.difference_x = self.incidence_x + self.incidence_w + GAP_IN
+        self.difference_x = self.incidence_x + self.incidence_w + PANEL_GAP_IN
         self.difference_w = panels - self.incidence_w
         self.x_labels = [wrap_text(fig, t, w, self.pt) for t, w in (
             (plot.incidence_label, self.incidence_w),
@@ -111,11 +111,14 @@ class _Frame:
         self.height = self.bottom + self.rows_h + self.header_h
 
     def _rows(self) -> tuple[list[float], float]:
+        """Centre of each row and the rows' height: a wrapped term makes its row taller, and
+        so do three or more comparisons stacked in a row."""
+        pitch = max(ROW, 0.6 + STACK * len(self.plot.comparisons)) * self.em
         centres, y = [], 0.0
         for text in self.texts:
-            centres.append(y + ROW * self.em / 2)
-            y += ROW * self.em + extra_height(self.fig, text, self.pt)
-        return centres, max(y, ROW * self.em)
+            centres.append(y + pitch / 2)
+            y += pitch + extra_height(self.fig, text, self.pt)
+        return centres, max(y, pitch)
 
     def _legend_lines(self) -> list[list[tuple[int, float]]]:
         """Legend entries (arm position, x) on as many lines as the width needs."""
@@ -150,7 +153,8 @@ class _Frame:
             self.fig.text(EDGE_IN, self.top() - centre + self.em / 2, text, va="top",
                           fontsize=self.pt, transform=self.fig.dpi_scale_trans)
 
-    def axes(self, x: float, width: float, label: str) -> Axes:
+    def axes(self, x: float, width: float, x_label: str) -> Axes:
+        """A panel over the rows area, sharing its rows (y: inches down from its top)."""
         w, h = self.fig.get_size_inches()
         ax = self.fig.add_axes((x / w, self.bottom / h, width / w, self.rows_h / h))
         ax.set_ylim(self.rows_h, 0)
@@ -158,8 +162,7 @@ class _Frame:
         ax.spines["left"].set_visible(False)
         ax.patch.set_visible(False)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], min_n_ticks=4))
-        wrapped = self.x_labels[0 if label == self.plot.incidence_label else 1]
-        ax.set_xlabel(wrapped, labelpad=3)
+        ax.set_xlabel(x_label, labelpad=3)
         for centre in self.centres:
             ax.axhline(centre, **GUIDE)  # type: ignore[arg-type]
         return ax

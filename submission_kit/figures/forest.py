@@ -21,10 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
-from submission_kit.figures.km import _COLOURS as ARM_COLOURS  # arms look alike in every figure
-from submission_kit.figures.render import as_images, figure_style
+from submission_kit.figures.render import ARM_COLOURS, ARM_MARKERS, as_images, figure_style
 
-ARM_MARKERS = ("o", "s", "^", "D", "v")  # by arm position, with ARM_COLOURS
 LINE = 1.25  # pitch of wrapped text lines, in font sizes
 ROW = 1.8  # pitch of a one-line row, in font sizes
 GAP_IN = 0.1  # air between columns

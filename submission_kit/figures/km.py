@@ -14,10 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from submission_kit.analysis.survival import KMCurve
-from submission_kit.figures.render import as_images, figure_style
-
-_COLOURS = ("#1b4f9c", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00")
-_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
+from submission_kit.figures.render import ARM_COLOURS, ARM_DASHES, as_images, figure_style
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +62,7 @@ def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
 
 def _draw_series(ax: Axes, series: KMSeries, index: int, plot: KMPlot) -> None:
     c = series.curve
-    colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[index % len(_DASHES)]
+    colour, dash = ARM_COLOURS[index % len(ARM_COLOURS)], ARM_DASHES[index % len(ARM_DASHES)]
     ax.step(c.times, c.survival, where="post", color=colour, linestyle=dash, linewidth=1.4,
             label=series.label)
     if plot.show_ci:
@@ -117,7 +114,7 @@ def _draw_risk_table(fig: Figure, ax: Axes, plot: KMPlot, share: float) -> None:
     for i, series in enumerate(plot.series):
         y = top - 0.055 * (i + 1)
         fig.text(label_x, y, series.short_label, transform=label_trans, va="top", ha="right",
-                 fontsize=plot.font_pt, color=_COLOURS[i % len(_COLOURS)])
+                 fontsize=plot.font_pt, color=ARM_COLOURS[i % len(ARM_COLOURS)])
         for t, n in zip(plot.risk_times, series.at_risk, strict=True):
             fig.text(t, y, str(n), transform=trans, ha="center", va="top",
                      fontsize=plot.font_pt)

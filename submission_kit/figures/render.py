@@ -26,6 +26,11 @@ from matplotlib.figure import Figure
 from submission_kit.errors import UserError
 
 PNG_DPI = 200
+# One look per arm position in every figure; line styles and markers differ too, so figures
+# read in greyscale print.
+ARM_COLOURS = ("#1b4f9c", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00")
+ARM_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
+ARM_MARKERS = ("o", "s", "^", "D", "v")
 _FALLBACK_FONTS = ("Liberation Serif", "DejaVu Serif")
 # Drawn after the study font for characters it lacks (CJK names, Greek), as in the PDF stack.
 _GLYPH_FALLBACKS = ("Noto Serif CJK SC", "DejaVu Serif")
