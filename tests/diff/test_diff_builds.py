@@ -366,7 +366,9 @@ def test_cli_exit_codes_and_reports(builds, tmp_path):
     assert data["summary"]["by_category"]["text"] == 1
     assert [c["id"] for c in data["changes"]] == [f"c{i}" for i in
                                                   range(1, len(data["changes"]) + 1)]
-    assert run(builds["old"], builds["new"], "--fail-on", "figures", "pagination-only")[0] == 0
+    assert run(builds["old"], builds["new"], "--fail-on", "pagination-only")[0] == 0
+    # one placebo male made female moves the forest plot's Sex rows: a figure change
+    assert run(builds["old"], builds["new"], "--fail-on", "figures")[0] == 1
     assert run(builds["old"], builds["new"], "--fail-on", "numbers")[0] == 1
     # The template edit is the only text change: ignored by the words it inserted.
     assert run(builds["old"], builds["new"], "--fail-on", "text")[0] == 1
