@@ -197,13 +197,14 @@ def choose_orientation(model: TableModel, frame: Frame, measure: Measure, sizes:
 
 
 def column_widths(stub: float, values: list[float], width: float,
-                  minimums: Sequence[float] | None = None) -> list[float]:
+                  minimums: Sequence[float] | None = None,
+                  stub_minimum: float | None = None) -> list[float]:
     """Stub first. Space left over goes to the stub up to its natural width or 40 % of the
     page, whichever is more, then evenly to the value columns. When the columns do not fit,
     the stub keeps its natural width up to a quarter of the page (a listing's subject id needs
-    no more), and the value columns give up what they can above their `minimums` (the longest
-    word: text wraps between words, numbers and dates not at all), in proportion; only when
-    even that does not fit does every column shrink (its words break)."""
+    no more), and every column gives up what it can above its minimum (`minimums`,
+    `stub_minimum`: the longest word; text wraps between words, numbers and dates not at all),
+    in proportion (_squeeze)."""
     if not values:
         return [width]
     floor = 0.25 * width
@@ -215,20 +216,50 @@ def column_widths(stub: float, values: list[float], width: float,
     if rest >= min(stub, floor):
         return [rest, *values]
     stub = min(stub, floor)
-    return [stub, *_squeeze(values, minimums or values, width - stub)]
+    lowest = [min(stub, stub if stub_minimum is None else stub_minimum),
+              *(values if minimums is None else minimums)]
+    return _squeeze([stub, *values], lowest, width)
 
 
-def _squeeze(values: Sequence[float], minimums: Sequence[float], room: float) -> list[float]:
-    """Widths between each column's minimum and natural width that add up to `room`."""
+def _squeeze(naturals: Sequence[float], minimums: Sequence[float], room: float) -> list[float]:
+    """Widths between each column's minimum and natural width that add up to `room`. When even
+    the minimums do not fit, the columns that wrap (minimum below natural) are capped at one
+    width, so only the longest words break, and the others (numbers, dates, codes) keep
+    theirs; only when those alone fill the room does every column shrink."""
     low = sum(minimums)
-    if low >= room:
-        return [m * room / low for m in minimums]
-    slack = [max(v - m, 0.0) for v, m in zip(values, minimums, strict=True)]
-    give = room - low
-    total = sum(slack)
+    if low > room:
+        pairs = list(zip(minimums, naturals, strict=True))
+        rigid = sum(m for m, n in pairs if m >= n)
+        if rigid >= room or low == rigid:
+            return [m * room / low for m in minimums]
+        cap = _water_level([m for m, n in pairs if m < n], room - rigid)
+        return [m if m >= n else min(m, cap) for m, n in pairs]
+    slack = [max(n - m, 0.0) for n, m in zip(naturals, minimums, strict=True)]
+    give, total = room - low, sum(slack)
     if not total:
         return [m + give / len(minimums) for m in minimums]
     return [m + give * x / total for m, x in zip(minimums, slack, strict=True)]
+
+
+def _water_level(widths: Sequence[float], total: float) -> float:
+    """The cap c with sum(min(w, c)) == total (total below sum(widths))."""
+    ordered = sorted(widths)
+    below = 0.0
+    for i, width in enumerate(ordered):
+        level = (total - below) / (len(ordered) - i)
+        if level <= width:
+            return level
+        below += width
+    return ordered[-1]
+
+
+def _stub_minimum(model: TableModel, measure: Measure, sizes: Sizes) -> float:
+    """The stub's narrowest width that breaks no word of a label (or of its header)."""
+    size = sizes.table_pt
+    words = [_longest_word(r.label, measure, size) + r.indent * sizes.indent
+             for r in model.rows]
+    head = _longest_word(model.stub_header, measure, size)
+    return max([head, *words, 2 * size]) / sizes.fill + 2 * sizes.pad_x
 
 
 def _value_minimums(model: TableModel, columns: list[tuple[str, ...]], values: list[float],
@@ -282,12 +313,12 @@ class Wrapping:
         return wrap(row.label, stub, self.measure, s.table_pt) if row.label else ()
 
     def cell_lines(self, text: str, column: int) -> tuple[str, ...]:
-        """Lines of a value cell (`column` counts from 0 after the stub)."""
+        """Lines of a value cell (`column` counts from 0 after the stub). A decimal-aligned
+        cell's inset already leaves its measuring margin to the right of the block."""
         if not text:
             return ()
-        s, inset = self.sizes, self.insets[column]
-        left = s.pad_x if inset is None else inset
-        usable = (self.widths[column + 1] - left - s.pad_x) * s.fill
+        s, inset, width = self.sizes, self.insets[column], self.widths[column + 1]
+        usable = (width - 2 * s.pad_x) * s.fill if inset is None else width - inset - s.pad_x
         return wrap(text, usable, self.measure, s.table_pt)
 
     def row_lines(self, row: Row, cells: Sequence[str]) -> list[tuple[str, ...]]:
@@ -446,7 +477,8 @@ def paginate(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes | N
     columns = _aligned_columns(model)
     values = _value_widths(model, columns, measure, sizes)
     widths = column_widths(_stub_natural(model, measure, sizes), values, width,
-                           _value_minimums(model, columns, values, measure, sizes))
+                           _value_minimums(model, columns, values, measure, sizes),
+                           _stub_minimum(model, measure, sizes))
     insets = _insets(columns, widths[1:], measure, sizes)
     cells = tuple(tuple(col[i] for col in columns) for i in range(len(model.rows)))
     heights = Wrapping(widths, insets, measure, sizes)

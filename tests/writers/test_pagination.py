@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from submission_kit.documents.model import Document, Style, TableRef, TitlePage
 from submission_kit.tables.model import Column, Row, Spanner, TableModel
-from submission_kit.tables.paginate import CONTINUED, Frame, Sizes, paginate
+from submission_kit.tables.paginate import CONTINUED, Frame, Sizes, Wrapping, paginate
 from submission_kit.writers import pdf_chunks
 from submission_kit.writers.docx import as_docx
 from submission_kit.writers.font_metrics import measure_for
@@ -140,6 +140,31 @@ def test_squeezed_columns_wrap_text_between_words_and_never_break_dates():
     assert lay.widths[2] >= natural[1] - 1e-6 and lay.widths[3] >= natural[2] - 1e-6
     assert all(lay.widths[i + 1] < natural[i] for i in (0, 3, 4, 5))
     assert sum(lay.widths) == pytest.approx(PORTRAIT[0])
+
+
+def test_when_words_cannot_all_fit_only_the_longest_break():
+    """Eleven columns of capitals (the CDISC pilot's AE listing): subject ids, study days and
+    short codes stay whole; the longest words break, all at one width."""
+    cells = ("GASTROINTESTINAL DISORDERS", "ATRIOVENTRICULAR BLOCK SECOND DEGREE",
+             "APPLICATION SITE ERYTHEMA", "10", "126", "MODERATE", "N", "POSSIBLE",
+             "NOT RECOVERED/NOT RESOLVED", "Y")
+    heads = ("System organ class", "Preferred term", "Reported term", "Start day", "End day",
+             "Severity", "Serious", "Related", "Outcome", "Treatment-emergent")
+    rows = tuple(Row(f"01-701-{1000 + i}", cells, 1) for i in range(4))
+    model = TableModel("16.2.7", ("Listing 16.2.7",), tuple(
+        Column(f"C{i}", h) for i, h in enumerate(heads)), rows, orientation="landscape")
+    lay = layout(model)
+    wrapping = Wrapping(lay.widths, lay.insets, measure_for("Liberation Serif"), Sizes())
+    parts = wrapping.row_lines(rows[0], lay.cells[0])
+    assert sum(lay.widths) == pytest.approx(LANDSCAPE[0])
+    assert parts[0] == ("01-701-1000",) and parts[4] == ("10",) and parts[5] == ("126",)
+    assert all(len(p) == 1 for p in (parts[6], parts[7], parts[8], parts[10]))
+    words = {w for c in cells for w in c.split()}
+    broken = [line for p in parts[1:] for line in p if line not in words
+              and not all(w in words for w in line.split())]
+    assert broken  # something had to give: "GASTROINTEST" / "INAL"
+    # GASTROINTESTINAL and ATRIOVENTRICULAR are capped at one width; APPLICATION fits below it
+    assert lay.widths[1] == pytest.approx(lay.widths[2]) and lay.widths[3] < lay.widths[1]
 
 
 # ---- both formats follow it ------------------------------------------------------------------
