@@ -186,8 +186,8 @@ def _model_rows(shown: Shown, ctx: OutputContext, lay: VisitLayout) -> list[Row]
     est = EstimateFormat(lay.digits + 1, lay.digits + 2)
     rows: list[Row] = []
     if ctx.param("mmrm"):
-        rows += [group_row(f"MMRM, change from baseline at {landmark} "
-                           f"({_structure(shown)} covariance)", width),
+        rows += [group_row(f"MMRM, change from baseline at {landmark} ({_structure(shown)})",
+                           width),
                  count_row(shown, lay, "mmrm.n", "Subjects analysed, n", 1),
                  *per_arm_rows(shown, lay, f"mmrm.lsmean.{key}", "LS mean", est, 1),
                  *comparison_rows(shown, lay, f"mmrm.diff.{key}", "Difference in LS means",
@@ -215,9 +215,11 @@ def _model_rows(shown: Shown, ctx: OutputContext, lay: VisitLayout) -> list[Row]
 
 
 def _structure(shown: Shown) -> str:
+    """The covariance the MMRM used, as the analysis recorded it (its row label)."""
     if shown.mock or not shown.has("mmrm.structure"):
-        return "<structure>"
-    return str(shown.value("mmrm.structure")) or "no"
+        return "<structure> covariance"
+    used = str(shown.value("mmrm.structure"))
+    return f"{used} covariance" if used else "no covariance structure could be fitted"
 
 
 def _records(ctx: OutputContext) -> str:

@@ -188,6 +188,8 @@ def _layout(shown: Shown, ctx: OutputContext) -> TableModel:
                "= 100 x sqrt(exp(s^2) - 1), s = SD of ln values; geometric mean ratio to "
                "baseline with a t-based 95% CI on the log scale (subjects with both values)."]
               if geometric else []),
+            *[f"{i.get('label', i['var'])}: baseline value only (ADSL {i['var']}); no "
+              "post-baseline values are summarised." for i in ctx.param("baseline_variables")],
             *shown.notes(),
             *ctx.param("footnotes"),
         ),

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 from submission_kit.analysis.ard import Stat, stat
 from submission_kit.analysis.descriptive import CONTINUOUS_FIELDS, summarize_continuous
-from submission_kit.analysis.mmrm import Estimate, estimable_columns, is_estimable, t_estimate
 
 # Columns of the long frame the analyses read.
 RECORD = ("USUBJID", "ARM", "VISIT", "VISITN", "AVAL", "BASE", "CHG", "BASELINE", "IMPUTED")
@@ -148,6 +147,50 @@ def visit_summary_records(analysis: str, prefix: str, data: pd.DataFrame,
             notes.append(f"{nonpositive} value(s) <= 0 have no logarithm and are left out of "
                          "the geometric statistics.")
     return out, notes
+
+
+# ---- estimates of linear models (shared with analysis.mmrm) ---------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    estimate: float
+    se: float
+    df: float
+    lower: float
+    upper: float
+    p: float
+    note: str = ""
+
+
+NOT_ESTIMABLE = Estimate(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
+                         "not estimable")
+
+
+def is_estimable(c: np.ndarray, null_space: np.ndarray) -> bool:
+    return not null_space.size or bool(
+        np.linalg.norm(null_space.T @ c) <= 1e-8 * max(float(np.linalg.norm(c)), 1.0))
+
+
+def t_estimate(est: float, se: float, df: float, level: float = 0.95) -> Estimate:
+    """Estimate, t-based CI and two-sided p (normal when df is infinite)."""
+    dist = stats.norm if math.isinf(df) else stats.t(df)
+    q = float(dist.ppf(0.5 + level / 2))
+    p = float(2 * dist.sf(abs(est / se))) if se > 0 else math.nan
+    return Estimate(est, se, df, est - q * se, est + q * se, p)
+
+
+def estimable_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns kept (pivoted QR: a maximal linearly independent set) and an orthonormal basis
+    of the null space of X: a contrast c is estimable when it is orthogonal to it. Columns are
+    scaled to unit length first, so a covariate's units do not decide what is aliased."""
+    norms = np.linalg.norm(x, axis=0)
+    scale = np.where(norms > 0, norms, 1.0)
+    values, vectors = np.linalg.eigh((x / scale).T @ (x / scale))
+    tol = 1e-10 * max(float(values[-1]), 1e-300) if values.size else 0.0
+    rank = int((values > tol).sum())
+    _, _, piv = linalg.qr(x / scale, mode="economic", pivoting=True)
+    null = vectors[:, values <= tol] / scale[:, None]
+    return np.sort(piv[:rank]), (np.linalg.qr(null)[0] if null.size else null)
 
 
 # ---- covariates and ANCOVA -------------------------------------------------------------------

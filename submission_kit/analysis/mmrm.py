@@ -29,7 +29,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize, stats
+from scipy import linalg, optimize
+
+from submission_kit.analysis.longitudinal import (
+    NOT_ESTIMABLE,
+    Estimate,
+    estimable_columns,
+    is_estimable,
+    t_estimate,
+)
 
 STRUCTURES = {
     "un": "unstructured",
@@ -42,7 +50,10 @@ STRUCTURES = {
 NOT_CONVERGED = "did not converge"
 _BIG = 1e300  # objective where Sigma is not positive definite numerically: the search backs off
 _STEP = 1e-4  # central-difference step in theta: the Hessian and d Cov(beta) / d theta
-_GTOL = 1e-3  # largest |d loglik / d theta| accepted as converged
+# Largest |d loglik / d theta| accepted as converged, relative to max(|loglik|, 1000): the
+# rounding noise of a gradient summed over n observations grows with n (about 1e-3 at
+# 190,000 observations), and a step of g / H ~ g / n in theta is then negligible.
+_GTOL = 1e-6
 
 
 # ---- covariance structures: theta -> Sigma --------------------------------------------------
@@ -354,7 +365,7 @@ def _maximise(objective: _Objective, theta: np.ndarray, max_iter: int) -> tuple[
     found = optimize.minimize(objective, theta, jac=True, hess=objective.information,
                               method="trust-krylov", options={"maxiter": max_iter, "gtol": 1e-6})
     theta, iterations = found.x, int(found.nit)
-    if np.max(np.abs(objective(theta)[1])) > 1e-5 and iterations < max_iter:
+    if not converged(*objective(theta), tolerance=1e-2 * _GTOL) and iterations < max_iter:
         found = optimize.minimize(objective, theta, jac=True, method="BFGS",
                                   options={"maxiter": max_iter - iterations, "gtol": 1e-6})
         theta, iterations = found.x, iterations + int(found.nit)
@@ -393,9 +404,15 @@ def _check(objective: _Objective, theta: np.ndarray) -> str:
     eig = np.linalg.eigvalsh(sigma)
     if eig[0] <= 1e-10 * eig[-1]:
         return "the covariance matrix is singular (a variance or correlation at its bound)"
-    if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) > _GTOL:
+    if not converged(value, grad):
         return f"the likelihood maximisation {NOT_CONVERGED}"
     return ""
+
+
+def converged(value: float, grad: np.ndarray, tolerance: float = _GTOL) -> bool:
+    """|d loglik / d theta| small relative to max(|loglik|, 1000) (see _GTOL)."""
+    return bool(np.all(np.isfinite(grad))
+                and np.max(np.abs(grad), initial=0.0) <= tolerance * max(abs(value), 1e3))
 
 
 def _sensitivities(objective: _Objective, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -477,41 +494,7 @@ def fit_mmrm(y: np.ndarray, x: np.ndarray, subject: np.ndarray, visit: np.ndarra
                    tuple(tried))
 
 
-def estimable_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns kept (pivoted QR: a maximal linearly independent set) and an orthonormal basis
-    of the null space of X: a contrast c is estimable when it is orthogonal to it. Columns are
-    scaled to unit length first, so a covariate's units do not decide what is aliased."""
-    norms = np.linalg.norm(x, axis=0)
-    scale = np.where(norms > 0, norms, 1.0)
-    values, vectors = np.linalg.eigh((x / scale).T @ (x / scale))
-    tol = 1e-10 * max(float(values[-1]), 1e-300) if values.size else 0.0
-    rank = int((values > tol).sum())
-    _, _, piv = linalg.qr(x / scale, mode="economic", pivoting=True)
-    null = vectors[:, values <= tol] / scale[:, None]
-    return np.sort(piv[:rank]), (np.linalg.qr(null)[0] if null.size else null)
-
-
 # ---- contrasts ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Estimate:
-    estimate: float
-    se: float
-    df: float
-    lower: float
-    upper: float
-    p: float
-    note: str = ""
-
-
-NOT_ESTIMABLE = Estimate(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
-                         "not estimable")
-
-
-def is_estimable(c: np.ndarray, null_space: np.ndarray) -> bool:
-    return not null_space.size or bool(
-        np.linalg.norm(null_space.T @ c) <= 1e-8 * max(float(np.linalg.norm(c)), 1.0))
-
 
 def contrast(model: MmrmFit, c: np.ndarray, level: float = 0.95) -> Estimate:
     """c'beta with its model-based SE, Satterthwaite df, t CI and two-sided p-value."""
@@ -526,11 +509,3 @@ def contrast(model: MmrmFit, c: np.ndarray, level: float = 0.95) -> Estimate:
         spread = float(g @ fit.w_theta @ g)
         df = 2 * var ** 2 / spread if spread > 0 else math.inf
     return t_estimate(est, math.sqrt(max(var, 0.0)), df, level)
-
-
-def t_estimate(est: float, se: float, df: float, level: float = 0.95) -> Estimate:
-    """Estimate, t-based CI and two-sided p (normal when df is infinite)."""
-    dist = stats.norm if math.isinf(df) else stats.t(df)
-    q = float(dist.ppf(0.5 + level / 2))
-    p = float(2 * dist.sf(abs(est / se))) if se > 0 else math.nan
-    return Estimate(est, se, df, est - q * se, est + q * se, p)

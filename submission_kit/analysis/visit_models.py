@@ -20,6 +20,7 @@ import pandas as pd
 
 from submission_kit.analysis.ard import Stat, stat
 from submission_kit.analysis.longitudinal import (
+    NOT_ESTIMABLE,
     ancova,
     comparison_key,
     covariate_columns,
@@ -28,9 +29,6 @@ from submission_kit.analysis.longitudinal import (
 from submission_kit.analysis.mmrm import STRUCTURES, Estimate, MmrmFit, contrast, fit_mmrm
 
 DEFAULT_STRUCTURES = ("un", "toeph", "ar1", "cs")
-NO_DF = ("{model}: the Hessian of the covariance parameters is not positive definite, so "
-         "Satterthwaite degrees of freedom are not available; CIs and p-values are Wald "
-         "(normal).")
 _ESTIMATE_PARTS = ("est", "se", "df", "lcl", "ucl")
 
 
@@ -188,7 +186,7 @@ def _mmrm_visit(analysis: str, fit: MmrmFit, m: _Matrix, visit: str, design: Cha
                 notes: list[str]) -> list[Stat]:
     key, d = visit_key(visit), design.digits
     out: list[Stat] = []
-    nan = Estimate(*(math.nan,) * 6)
+    nan = NOT_ESTIMABLE
 
     def found(arm: str) -> Estimate:
         return contrast(fit, m.vector(arm, visit)) if visit in m.visits else nan
@@ -214,8 +212,6 @@ def _mmrm_notes(fit: MmrmFit, design: ChangeDesign, notes: list[str]) -> None:
                      "tried.")
     if fit.fit is None:
         notes.append("MMRM: no covariance structure could be fitted; estimates are NE.")
-    elif fit.fit.w_theta is None:
-        notes.append(NO_DF.format(model="MMRM"))
 
 
 def _mmrm_method(fit: MmrmFit, design: ChangeDesign) -> str:
@@ -273,23 +269,17 @@ def _slope_records(analysis: str, data: pd.DataFrame, subjects: pd.DataFrame,
     fit, vector = _fit_slopes(rows, design.arms)
     if fit is not None and fit.fit is None:
         notes.append("Random intercept and slope model: " + "; ".join(fit.tried) + " (NE).")
-    elif fit is not None and fit.fit is not None and fit.fit.w_theta is None:
-        notes.append(NO_DF.format(model="Random intercept and slope model"))
     for arm in design.arms:
-        est = contrast(fit, vector(arm)) if fit is not None else _nan()
+        est = contrast(fit, vector(arm)) if fit is not None else NOT_ESTIMABLE
         out += _estimate_records(analysis, f"slope.rate.{arm}", "Slope", est, design.digits)
     for arm, versus in design.comparisons:
-        est = contrast(fit, vector(arm) - vector(versus)) if fit is not None else _nan()
+        est = contrast(fit, vector(arm) - vector(versus)) if fit is not None else NOT_ESTIMABLE
         out += _estimate_records(analysis, f"slope.diff.{comparison_key(arm, versus)}",
                                  "Slope difference", est, design.digits, p=True)
     methods.append(f"Slopes: value ~ time x treatment, random intercept and slope per subject "
                    f"(unstructured 2 x 2), REML, Satterthwaite df; visits up to "
                    f"{design.landmark}, time = VISITN")
     return out
-
-
-def _nan() -> Estimate:
-    return Estimate(*(math.nan,) * 6)
 
 
 def _fit_slopes(rows: pd.DataFrame, arms: Sequence[str]
