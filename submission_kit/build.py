@@ -103,19 +103,42 @@ def lay_out(study: Study, specs: Iterable[tuple[OutputConfig, OutputSpec[Any]]],
     return tables, figures
 
 
+def needed_specs(study: Study, specs: list[tuple[OutputConfig, OutputSpec[Any]]],
+                 only: tuple[str, ...]) -> list[tuple[OutputConfig, OutputSpec[Any]]]:
+    """With `--only` naming tables or figures alone, those outputs and the analyses their
+    layouts read (a figure reads its table); a document, or no `--only`, needs everything."""
+    if not only or any(doc.id in only for doc in study.documents):
+        return specs
+    contexts = [spec.context(config, study, {}) for config, spec in specs]
+    wanted = {ctx.analysis_id for ctx in contexts
+              if {ctx.id, _file_stem(ctx.config), ctx.analysis_id} & set(only)}
+    for ctx, (_, spec) in zip(contexts, specs, strict=True):
+        if ctx.analysis_id in wanted:
+            wanted |= set(spec.reads(ctx))
+    return [pair for ctx, pair in zip(contexts, specs, strict=True)
+            if ctx.analysis_id in wanted]
+
+
+def _file_stem(config: OutputConfig) -> str:
+    return (table_file_stem if config.kind == "table" else figure_file_stem)(config.id)
+
+
 def compute(study: Study, progress: Progress = lambda message: None,
-            expect: Callable[[int], None] = lambda steps: None) -> Computed:
-    """Load and check data, run every analysis, lay out every table and figure, render
-    every document model (no files). `expect(n)`: n more `progress` messages will come (for a
-    progress bar's total)."""
-    specs = load_specs(study)
-    expect(1 + sum(spec.analyse is not None for _, spec in specs) + len(study.documents))
+            expect: Callable[[int], None] = lambda steps: None,
+            only: tuple[str, ...] = ()) -> Computed:
+    """Load and check data, run the analyses, lay out the tables and figures and render the
+    document models that `only` needs (everything when empty); no files. `expect(n)`: n more
+    `progress` messages will come (for a progress bar's total)."""
+    specs = needed_specs(study, load_specs(study), only)
+    documents_needed = [d for d in study.documents
+                        if not only or any(doc.id in only for doc in study.documents)]
+    expect(1 + sum(spec.analyse is not None for _, spec in specs) + len(documents_needed))
     progress("Checking data")
     data = load_study_data(study, declared_needs(study, specs))
     results = analyse(study, specs, data, progress)
     tables, figures = lay_out(study, specs, results)
     documents = {}
-    for doc in study.documents:
+    for doc in documents_needed:
         progress(f"Assembling document {doc.id}")
         documents[doc.id] = render_document(study, doc, results, tables, figures)
     return Computed(data, results, tables, figures, documents)
@@ -174,7 +197,7 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
     for analysis_id, result in computed.results.items():
         if _selected(options, result.output_id, analysis_id):
             ready[f"results/{analysis_id}.json"] = as_ard_json(result).encode()
-    if computed.results:
+    if computed.results and not options.only:  # the whole ARD, or none rewritten
         ready["results/ard.csv"] = as_ard_csv(computed.results[k] for k in sorted(
             computed.results)).encode()
     for table_id, table in computed.tables.items():
@@ -224,8 +247,9 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
         raise UserError(f"--format {bad[0]!r}: use docx, pdf or docx,pdf")
     check_output_dir(study, options.out_dir)  # refuse before minutes of analysis, not after
     with output_lock(options.out_dir):
-        computed = compute_mock(study) if options.mock else compute(study, progress, expect)
-        _check_only(study, computed, options)
+        _check_only(study, options)
+        computed = (compute_mock(study) if options.mock
+                    else compute(study, progress, expect, options.only))
         ready, render = plan_files(study, computed, options)
         # render_files says one line per file, or one for the lot when it uses processes.
         parallel = options.jobs > 1 and len(render) > 1
@@ -236,10 +260,11 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
     return BuildReport(options.out_dir, tuple(sorted(files)), kept)
 
 
-def _check_only(study: Study, computed: Computed, options: BuildOptions) -> None:
-    known = {*computed.tables, *computed.figures, *computed.results, *computed.documents,
-             *(table_file_stem(t) for t in computed.tables),
-             *(figure_file_stem(f) for f in computed.figures)}
+def _check_only(study: Study, options: BuildOptions) -> None:
+    known = {*(d.id for d in study.documents)}
+    for config in study.outputs:
+        known |= {config.id, _file_stem(config),
+                  f"{config.kind[0]}_{config.id.replace('.', '_')}"}
     unknown = [x for x in options.only if x not in known]
     if unknown:
         raise UserError(f"--only {unknown[0]!r}: not an output of {study.path.name} "

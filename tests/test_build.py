@@ -16,7 +16,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from submission_kit.build import BuildOptions, build
+from submission_kit.build import BuildOptions, build, compute, load_specs, needed_specs
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.errors import UserError
 from submission_kit.study import load_study
@@ -229,3 +229,15 @@ def test_standalone_tlf_pdf_and_docx_carry_title_and_values(out, table_json):
     cells = [_plain(c.text) for t in document.tables for row in t.rows for c in row.cells]
     censored = next(r for r in table_json["t_14_2_1"]["rows"] if r["label"] == "Censored, n (%)")
     assert all(cell in cells for cell in censored["cells"])
+
+
+def test_only_computes_just_what_the_named_outputs_need():
+    """--only f-14-2-2 runs the forest plot's own analysis and the table it reads, nothing
+    else; naming a document needs everything."""
+    study = load_study(DEMO_STUDY)
+    computed = compute(study, only=("f-14-2-2",))
+    assert set(computed.results) == {"f_14_2_2", "t_14_2_2"}
+    assert set(computed.figures) == {"14.2.2"} and set(computed.tables) == {"14.2.2"}
+    assert computed.documents == {}
+    specs = load_specs(study)
+    assert needed_specs(study, specs, ("fda-meeting-package",)) == specs
