@@ -35,6 +35,7 @@ from submission_kit.tables.spec import (
     Param,
     arm_groups,
     population_rule,
+    table_analysis_id,
     title_lines,
 )
 from submission_kit.tables.tte import TTE_PARAMS, tte_needs, tte_population
@@ -47,7 +48,7 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
 
 
 def _table_analysis(ctx: OutputContext) -> str:
-    return "t_" + (ctx.param("table") or ctx.id).replace(".", "_")
+    return table_analysis_id(ctx.param("table") or ctx.id)
 
 
 def _reads(ctx: OutputContext) -> tuple[str, ...]:

@@ -34,8 +34,9 @@ from submission_kit.tables.spec import (
     OutputContext,
     OutputSpec,
     Param,
-    load_spec,
     population_rule,
+    table_analysis_id,
+    table_context,
     title_lines,
 )
 from submission_kit.tables.typography import typeset
@@ -49,25 +50,6 @@ OVERALL = "All subjects"  # the table's label of the overall row
 
 def _table_id(ctx: OutputContext) -> str:
     return ctx.param("table") or ctx.id
-
-
-def _table_analysis(ctx: OutputContext) -> str:
-    return "t_" + _table_id(ctx).replace(".", "_")
-
-
-def _table_ctx(ctx: OutputContext) -> OutputContext:
-    """The table's own context, so its parameters come with its defaults."""
-    config = next((o for o in ctx.study.outputs
-                   if o.kind == "table" and o.id == _table_id(ctx)), None)
-    if config is None:
-        raise ctx.error("table", f"{_table_id(ctx)!r}: the study configures no such table "
-                                 "(the figure draws that table's results)")
-    table = load_spec(config, ctx.study).context(config, ctx.study, {})
-    if table.population.key != ctx.population.key:
-        raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
-                                       f"{config.where} ({table.population.key!r}), whose "
-                                       "results the figure draws")
-    return table
 
 
 def _subgroups(ctx: OutputContext, table: OutputContext) -> list[Subgroup]:
@@ -102,7 +84,7 @@ def _limits(ctx: OutputContext) -> tuple[float, float] | None:
 
 def _needs(ctx: OutputContext) -> list[DatasetNeed]:
     """No data of its own; the configuration is checked here, before any data are read."""
-    _subgroups(ctx, _table_ctx(ctx))
+    _subgroups(ctx, table_context(ctx, _table_id(ctx)))
     _limits(ctx)
     if ctx.param("favours_arm") not in ("below", "above"):
         raise ctx.error("favours_arm", f"{ctx.param('favours_arm')!r}: use 'below' or 'above'")
@@ -110,7 +92,7 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
 
 
 def _reads(ctx: OutputContext) -> tuple[str, ...]:
-    return (_table_analysis(ctx),)
+    return (table_analysis_id(_table_id(ctx)),)
 
 
 def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
@@ -119,7 +101,7 @@ def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
         id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
         population=population_rule(ctx), datasets=(), stats=(),
         methods=(f"Every number drawn is a result of Table {_table_id(ctx)} "
-                 f"({_table_analysis(ctx)}); nothing is re-estimated",),
+                 f"({table_analysis_id(_table_id(ctx))}); nothing is re-estimated",),
     )
 
 
@@ -168,8 +150,8 @@ def _comparisons(ctx: OutputContext, reference: str) -> tuple[Comparison, ...]:
 
 def plot(shown: Shown, ctx: OutputContext) -> ForestPlot:
     """The plot's description, every number from the table's results (tests read it)."""
-    table_ctx = _table_ctx(ctx)
-    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    table_ctx = table_context(ctx, _table_id(ctx))
+    table = shown.other(table_analysis_id(_table_id(ctx)), ctx.config.where)
     reference = _reference(table_ctx)
     arms = tuple(a.key for a in ctx.arms)
     compared = tuple(a for a in arms if a != reference)
@@ -212,8 +194,8 @@ def _footnotes(ctx: OutputContext, table: Shown, table_ctx: OutputContext
 
 def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
     forest = plot(shown, ctx)
-    table_ctx = _table_ctx(ctx)
-    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    table_ctx = table_context(ctx, _table_id(ctx))
+    table = shown.other(table_analysis_id(_table_id(ctx)), ctx.config.where)
     svg, png, width, height = render_forest(forest)
     title = ctx.param("title") or TITLE
     dataset = table_ctx.param("dataset").upper()

@@ -30,8 +30,9 @@ from submission_kit.tables.spec import (
     OutputContext,
     OutputSpec,
     Param,
-    load_spec,
     population_rule,
+    table_analysis_id,
+    table_context,
     title_lines,
 )
 from submission_kit.tables.typography import typeset
@@ -45,25 +46,6 @@ ORDERS = ("incidence", "risk_difference")
 
 def _table_id(ctx: OutputContext) -> str:
     return str(ctx.param("table"))
-
-
-def _table_analysis(ctx: OutputContext) -> str:
-    return "t_" + _table_id(ctx).replace(".", "_")
-
-
-def _table_ctx(ctx: OutputContext) -> OutputContext:
-    """The table's own context, so its parameters come with its defaults."""
-    config = next((o for o in ctx.study.outputs
-                   if o.kind == "table" and o.id == _table_id(ctx)), None)
-    if config is None:
-        raise ctx.error("table", f"{_table_id(ctx)!r}: the study configures no such table "
-                                 "(the figure draws that table's results)")
-    table = load_spec(config, ctx.study).context(config, ctx.study, {})
-    if table.population.key != ctx.population.key:
-        raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
-                                       f"{config.where} ({table.population.key!r}), whose "
-                                       "results the figure draws")
-    return table
 
 
 def _reference(table: OutputContext) -> str:
@@ -85,7 +67,7 @@ def _order_arm(ctx: OutputContext, table: OutputContext) -> str:
 
 def _needs(ctx: OutputContext) -> list[DatasetNeed]:
     """No data of its own; the configuration is checked here, before any data are read."""
-    table = _table_ctx(ctx)
+    table = table_context(ctx, _table_id(ctx))
     if ctx.param("order") not in ORDERS:
         raise ctx.error("order", f"{ctx.param('order')!r}: use {' or '.join(ORDERS)}")
     if ctx.param("top") < 1:
@@ -95,7 +77,7 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
 
 
 def _reads(ctx: OutputContext) -> tuple[str, ...]:
-    return (_table_analysis(ctx),)
+    return (table_analysis_id(_table_id(ctx)),)
 
 
 def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
@@ -104,7 +86,7 @@ def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
         id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
         population=population_rule(ctx), datasets=(), stats=(),
         methods=(f"Every number drawn is a result of Table {_table_id(ctx)} "
-                 f"({_table_analysis(ctx)}); nothing is re-estimated",),
+                 f"({table_analysis_id(_table_id(ctx))}); nothing is re-estimated",),
     )
 
 
@@ -145,8 +127,8 @@ def _term(table: Shown, pt: str, arms: tuple[str, ...], compared: tuple[str, ...
 
 def plot(shown: Shown, ctx: OutputContext) -> DotPlot:
     """The plot's description, every number from the table's results (tests read it)."""
-    table_ctx = _table_ctx(ctx)
-    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    table_ctx = table_context(ctx, _table_id(ctx))
+    table = shown.other(table_analysis_id(_table_id(ctx)), ctx.config.where)
     arms = tuple(a.key for a in ctx.arms)
     compared = _compared(ctx, table_ctx)
     reference = next(typeset(a.label) for a in ctx.arms if a.key == _reference(table_ctx))
@@ -164,7 +146,7 @@ def plot(shown: Shown, ctx: OutputContext) -> DotPlot:
 
 
 def _footnotes(ctx: OutputContext, table: Shown, dots: DotPlot) -> tuple[str, ...]:
-    table_ctx = _table_ctx(ctx)
+    table_ctx = table_context(ctx, _table_id(ctx))
     labels = {a.key: a.label for a in ctx.arms}
     reference = labels[_reference(table_ctx)]
     sort_by = table_ctx.param("sort_by") or "TOTAL"
@@ -190,14 +172,15 @@ def _footnotes(ctx: OutputContext, table: Shown, dots: DotPlot) -> tuple[str, ..
 
 def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
     dots = plot(shown, ctx)
-    table = shown.other(_table_analysis(ctx), ctx.config.where)
+    table = shown.other(table_analysis_id(_table_id(ctx)), ctx.config.where)
+    table_ctx = table_context(ctx, _table_id(ctx))
     svg, png, width, height = render_dotplot(dots)
     title = ctx.param("title") or TITLE
     return FigureModel(
         id=ctx.id, title=title_lines(ctx, "Figure", TITLE), svg=svg, png=png,
         width_in=width, height_in=height, footnotes=_footnotes(ctx, table, dots),
-        source=f"ADSL, {_table_ctx(ctx).param('dataset').upper()}; program {SPEC.name}.py; "
-               f"incidence and risk differences from Table {_table_id(ctx)}",
+        source=f"ADSL, {table_ctx.param('dataset').upper()}; "
+               f"program {SPEC.name}.py; incidence and risk differences from Table {_table_id(ctx)}",
         population=ctx.population.label,
         alt_text=f"{title}: for each of the most frequent preferred terms, the incidence in "
                  "each arm and the risk difference against the reference arm with its 95% "

@@ -259,6 +259,27 @@ def arm_column_keys(ctx: OutputContext, total: bool | None = None
     return out
 
 
+def table_analysis_id(table_id: str) -> str:
+    """'14.2.2' -> 't_14_2_2': the analysis id of a table, for figures that read its results."""
+    return "t_" + table_id.replace(".", "_")
+
+
+def table_context(ctx: OutputContext, table_id: str) -> OutputContext:
+    """The context of the table a figure draws, with the table's parameters and defaults; the
+    figure must describe the same population."""
+    config = next((o for o in ctx.study.outputs if o.kind == "table" and o.id == table_id),
+                  None)
+    if config is None:
+        raise ctx.error("table", f"{table_id!r}: the study configures no such table "
+                                 "(the figure draws that table's results)")
+    table = load_spec(config, ctx.study).context(config, ctx.study, {})
+    if table.population.key != ctx.population.key:
+        raise ctx.error("population", f"{ctx.population.key!r} differs from the population of "
+                                       f"{config.where} ({table.population.key!r}), whose "
+                                       "results the figure draws")
+    return table
+
+
 def population_rule(ctx: OutputContext) -> str:
     pop = ctx.population
     return f"{pop.key}: {pop.rule}"
