@@ -179,8 +179,8 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
     return FigureModel(
         id=ctx.id, title=title_lines(ctx, "Figure", TITLE), svg=svg, png=png,
         width_in=width, height_in=height, footnotes=_footnotes(ctx, table, dots),
-        source=f"ADSL, {table_ctx.param('dataset').upper()}; "
-               f"program {SPEC.name}.py; incidence and risk differences from Table {_table_id(ctx)}",
+        source=f"ADSL, {table_ctx.param('dataset').upper()}; program {SPEC.name}.py; "
+               f"incidence and risk differences from Table {_table_id(ctx)}",
         population=ctx.population.label,
         alt_text=f"{title}: for each of the most frequent preferred terms, the incidence in "
                  "each arm and the risk difference against the reference arm with its 95% "
