@@ -206,10 +206,25 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
                f"{SPEC.name}.py; estimates from Table {_table_id(ctx)}",
         orientation=_orientation(tuple(c.title for c in forest.comparisons)),
         population=ctx.population.label,
-        alt_text=f"{title}: hazard ratios with 95% confidence intervals on a log scale, "
-                 "overall and within each subgroup level, with events/N per arm and "
-                 "interaction p-values.",
+        alt_text=_alt_text(ctx, title, forest),
     )
+
+
+def _alt_text(ctx: OutputContext, title: str, forest: ForestPlot) -> str:
+    """What is plotted, for whom, and the overall result, from the plot's own numbers."""
+    subgroups = [r.label for r in forest.rows if r.heading]
+    levels = sum(1 for r in forest.rows[1:] if not r.heading)
+    overall = "; ".join(f"{c.title} {e.text}" for c, e in
+                        zip(forest.comparisons, forest.rows[0].estimates, strict=True))
+    favours = "; ".join(f"{c.favours_left} to the left of 1, {c.favours_right} to the right"
+                        for c in forest.comparisons)
+    return (f"{title}. Forest plot of hazard ratios (HR) with 95% confidence intervals on a "
+            f"log scale, {len(forest.comparisons)} comparison(s) "
+            f"({'; '.join(c.title for c in forest.comparisons)}), for {OVERALL.lower()} and "
+            f"for {levels} levels of {len(subgroups)} subgroups ({', '.join(subgroups)}). "
+            f"{OVERALL}: HR (95% CI) {overall}. {favours}. Events/N per arm "
+            f"({', '.join(forest.arms)}) and interaction p-values are printed beside the "
+            f"plot.")
 
 
 SPEC: OutputSpec[FigureModel] = OutputSpec(

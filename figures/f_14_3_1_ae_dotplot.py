@@ -23,7 +23,7 @@ from submission_kit.analysis.descriptive import key_part
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.figures.dotplot import Difference, DotPlot, DotTerm, render_dotplot
 from submission_kit.figures.model import FigureModel
-from submission_kit.fmt import is_missing
+from submission_kit.fmt import fmt_estimate_ci, fmt_num, is_missing
 from submission_kit.tables.cells import Shown
 from submission_kit.tables.spec import (
     Frames,
@@ -182,10 +182,32 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
         source=f"ADSL, {table_ctx.param('dataset').upper()}; program {SPEC.name}.py; "
                f"incidence and risk differences from Table {_table_id(ctx)}",
         population=ctx.population.label,
-        alt_text=f"{title}: for each of the most frequent preferred terms, the incidence in "
-                 "each arm and the risk difference against the reference arm with its 95% "
-                 "confidence interval.",
+        alt_text=_alt_text(ctx, title, dots),
     )
+
+
+def _alt_text(ctx: OutputContext, title: str, dots: DotPlot) -> str:
+    """What is plotted, for which arms, and the first row's numbers, from the plot's own
+    numbers formatted as the table prints them (one decimal)."""
+    table_ctx = table_context(ctx, _table_id(ctx))
+    labels = [typeset(a.label) for a in ctx.arms]
+    reference = next(typeset(a.label) for a in ctx.arms if a.key == _reference(table_ctx))
+    compared = [labels[i] for i in dots.comparisons]
+    order = ("ordered by incidence" if ctx.param("order") == "incidence" else
+             "ordered by risk difference, largest first")
+    text = (f"{title}. Dot plot of {len(dots.terms)} preferred terms ({order}). Left panel: "
+            f"incidence (%) in each arm: {', '.join(dots.arms)}. Right panel: risk difference "
+            f"({', '.join(compared)} minus {reference}, percentage points) with 95% "
+            "confidence interval.")
+    first = dots.terms[0] if dots.terms else None
+    if first is None or any(v is None for v in first.incidence):  # none, or a mock shell
+        return text
+    incidence = ", ".join(f"{label} {fmt_num(v, 1, ctx.rounding)}%"
+                          for label, v in zip(labels, first.incidence, strict=True))
+    differences = ", ".join(
+        f"{label} {fmt_estimate_ci(d.estimate, d.lower, d.upper, 1, ctx.rounding)}"
+        for label, d in zip(compared, first.differences, strict=True))
+    return f"{text} Top row, {first.label}: incidence {incidence}; risk difference {differences}."
 
 
 SPEC: OutputSpec[FigureModel] = OutputSpec(

@@ -20,14 +20,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from submission_kit.figures.forest import (
+from submission_kit.figures.render import (
+    ARM_COLOURS,
+    ARM_MARKERS,
+    as_images,
     extra_height,
+    figure_style,
     text_size,
     text_width,
     widest_word,
     wrap_text,
 )
-from submission_kit.figures.render import ARM_COLOURS, ARM_MARKERS, as_images, figure_style
 
 ROW = 1.9  # pitch of a one-line row, in font sizes
 STACK = 0.65  # distance between the risk differences of several comparisons in one row

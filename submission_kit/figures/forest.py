@@ -21,7 +21,17 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
-from submission_kit.figures.render import ARM_COLOURS, ARM_MARKERS, as_images, figure_style
+from submission_kit.figures.render import (
+    ARM_COLOURS,
+    ARM_MARKERS,
+    as_images,
+    extra_height,
+    figure_style,
+    text_size,
+    text_width,
+    widest_word,
+    wrap_text,
+)
 
 LINE = 1.25  # pitch of wrapped text lines, in font sizes
 ROW = 1.8  # pitch of a one-line row, in font sizes
@@ -82,52 +92,6 @@ class ForestPlot:
     font: str = "Liberation Serif"
     font_pt: float = 9.0
     marking: str = ""
-
-
-# ---- text measured with the renderer (shared with the dot plot) -----------------------------
-
-def text_size(fig: Figure, text: str, size_pt: float, bold: bool = False
-              ) -> tuple[float, float]:
-    """(width, height) in inches of `text` as the renderer draws it (all its lines)."""
-    if not text:
-        return 0.0, 0.0
-    probe = fig.text(0, 0, text, fontsize=size_pt, fontweight="bold" if bold else "normal")
-    box = probe.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
-    probe.remove()
-    return float(box.width) / fig.dpi, float(box.height) / fig.dpi
-
-
-def text_width(fig: Figure, text: str, size_pt: float, bold: bool = False) -> float:
-    return text_size(fig, text, size_pt, bold)[0]
-
-
-def extra_height(fig: Figure, text: str, size_pt: float, bold: bool = False) -> float:
-    """How much taller than one line a (wrapped) text is, in inches."""
-    one = text_size(fig, "Ag", size_pt, bold)[1]
-    return max(text_size(fig, text, size_pt, bold)[1] - one, 0.0) if "\n" in text else 0.0
-
-
-def wrap_text(fig: Figure, text: str, width_in: float, size_pt: float,
-              bold: bool = False) -> str:
-    """Words moved to new lines until each line fits `width_in`; a word longer than the
-    width keeps a line of its own (callers widen the column to the widest word)."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and text_width(fig, candidate, size_pt, bold) > width_in:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def widest_word(fig: Figure, texts: Sequence[str], size_pt: float, bold: bool = False) -> float:
-    words = {w for t in texts for w in t.replace("\n", " ").split(" ") if w}
-    return max((text_width(fig, w, size_pt, bold) for w in words), default=0.0)
 
 
 # ---- geometry --------------------------------------------------------------------------------

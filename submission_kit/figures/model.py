@@ -19,6 +19,8 @@ class FigureModel:
     source: str = ""
     orientation: Orientation = "portrait"
     population: str = ""
+    # What the image shows, for a reader who cannot see it (DOCX descr, PDF <img alt>): the
+    # spec computes it from the results it draws; "" falls back to the caption.
     alt_text: str = ""
 
     @property

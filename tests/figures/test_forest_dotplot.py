@@ -421,3 +421,30 @@ def test_subgroup_selection_keeps_the_tables_order_of_levels(demo):
         "All subjects", "Age group", "< 50 years", "50 to 64 years", "≥ 65 years",
         "Sex", "Male", "Female"]  # study.toml: level order and display names of 14.2.2,
     # typeset as the table typesets them (">=" -> "≥", tables/typography.py)
+
+
+def test_alt_text_is_computed_from_the_results(demo, pilot):
+    """What is plotted and for whom, with the numbers of the first row as the table prints
+    them: a reader who cannot see the image gets the overall HR and the top term."""
+    study, built = demo
+    forest_alt = built.figures["14.2.2"].alt_text
+    overall = next(r for r in built.tables["14.2.2"].rows if r.label == "All subjects")
+    assert forest_alt.startswith("Forest Plot of Overall Survival to Day 640 by Subgroup. "
+                                 "Forest plot of hazard ratios (HR) with 95% confidence "
+                                 "intervals on a log scale, 1 comparison(s) (IL-2LD vs "
+                                 "Placebo), for all subjects and for 11 levels of 5 subgroups")
+    assert f"All subjects: HR (95% CI) IL-2LD vs Placebo {overall.cells[2]}." in forest_alt
+    assert "Favours IL-2LD to the left of 1, Favours Placebo to the right" in forest_alt
+    dots_alt = built.figures["14.3.1"].alt_text
+    ctx = _ctx(study, "14.3.1")
+    dots = DOTS.plot(_shown(ctx, built.results), ctx)
+    first = dots.terms[0]
+    row = next(r for r in built.tables["14.3.1.5"].rows if r.label == first.label)
+    assert "Dot plot of 20 preferred terms (ordered by risk difference, largest first)" \
+        in dots_alt
+    assert f"incidence (%) in each arm: {', '.join(dots.arms)}." in dots_alt  # with their N
+    assert f"Top row, {first.label}: incidence Placebo " in dots_alt
+    assert f"risk difference IL-2LD {row.cells[-1]}." in dots_alt  # the table's RD cell
+    study, built = pilot
+    assert "2 comparison(s) (Xanomeline Low Dose vs Placebo; Xanomeline High Dose vs " \
+        "Placebo)" in built.figures["14.2.2"].alt_text
