@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from submission_kit.analysis.ard import AnalysisResults, as_ard_csv, as_ard_json
+from submission_kit.buildgraph import read_records
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
@@ -23,7 +24,7 @@ from submission_kit.documents.results_view import as_trace_json
 from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel, figure_file_stem
-from submission_kit.publish import check_output_dir, output_lock, publish
+from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
 from submission_kit.study import OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
 from submission_kit.tables.model import as_json as table_json
@@ -56,8 +57,10 @@ class Computed:
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     out_dir: Path
-    written: tuple[str, ...]  # output-relative paths produced by this build
-    kept: tuple[str, ...] = ()  # carried over from the previous output (--only)
+    written: tuple[str, ...]  # output-relative paths the output holds now
+    nodes: tuple[str, ...] = ()  # the build graph's nodes: tables, figures, documents, ARD
+    rebuilt: tuple[str, ...] = ()  # nodes built this time; the others came from the cache
+    stale: tuple[str, ...] = ()  # nodes --only left out of date (marked so in the manifest)
 
 
 def load_specs(study: Study) -> list[tuple[OutputConfig, OutputSpec[Any]]]:
@@ -242,22 +245,34 @@ def render_files(render: Mapping[str, tuple[str, Document]], jobs: int,
 
 def build(study: Study, options: BuildOptions, progress: Progress = lambda message: None,
           expect: Callable[[int], None] = lambda steps: None) -> BuildReport:
+    """Rebuild what changed since the previous build in `options.out_dir` (the rest comes
+    from its cache, proven current by its inputs' hashes) and publish the whole folder."""
+    from submission_kit.cache import Cache
+    from submission_kit.incremental import Outcome, build_nodes
+
     bad = [f for f in options.formats if f not in FORMATS]
     if bad:
         raise UserError(f"--format {bad[0]!r}: use docx, pdf or docx,pdf")
     check_output_dir(study, options.out_dir)  # refuse before minutes of analysis, not after
+    out = options.out_dir.resolve()
     with output_lock(options.out_dir):
         _check_only(study, options)
-        computed = (compute_mock(study) if options.mock
-                    else compute(study, progress, expect, options.only))
-        ready, render = plan_files(study, computed, options)
-        # render_files says one line per file, or one for the lot when it uses processes.
-        parallel = options.jobs > 1 and len(render) > 1
-        expect((1 if parallel else len(render)) + 1)  # + "Publishing output"
-        files = {**ready, **render_files(render, options.jobs, progress)}
+        if options.mock:  # shells: nothing cached, no data, no node records
+            computed = compute_mock(study)
+            ready, render = plan_files(study, computed, options)
+            expect(len(render) + 1)
+            outcome = Outcome({**ready, **render_files(render, options.jobs, progress)},
+                              formats=options.formats)
+            cache = Cache(None)
+        else:
+            previous = read_records(read_previous(out))
+            cache = Cache(out / ".cache" if previous else None)
+            outcome = build_nodes(study, options, cache, previous, out, progress, expect)
         progress("Publishing output")
-        kept = publish(study, computed.data, files, options)
-    return BuildReport(options.out_dir, tuple(sorted(files)), kept)
+        publish(study, outcome, cache, options)
+    return BuildReport(options.out_dir, tuple(sorted(outcome.files)),
+                       tuple(sorted(outcome.records)), tuple(sorted(outcome.rebuilt)),
+                       tuple(sorted(outcome.stale)))
 
 
 def _check_only(study: Study, options: BuildOptions) -> None:

@@ -82,6 +82,9 @@ COMMAND_HELP = {
     "list": ("list the tables, figures and documents a study builds",
              "  submission-kit list --study examples/cdiscpilot01\n"
              "  submission-kit list --json"),
+    "verify": ("check a build folder against its manifest: files intact, inputs unchanged",
+               "  submission-kit verify output\n"
+               "  submission-kit verify output --json > verify.json"),
     "init": ("write an editable copy of the demo study (config, data, templates) into DIR",
              "  submission-kit init mystudy"),
     "demo-data": ("simulate the demo ADaM datasets into DIR",
@@ -108,6 +111,14 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     for name in ("validate", "list"):
         _study_arg(commands[name])
         commands[name].add_argument("--json", action="store_true",
+                                    help="print a JSON document on stdout, for scripts and CI")
+    commands["verify"].add_argument("dir", type=Path, metavar="DIR",
+                                    help="a build folder (it holds manifest.json)")
+    commands["verify"].add_argument(
+        "--study", type=Path, default=None, metavar="PATH",
+        help="the study to check the recorded inputs against (default: the study.toml with the "
+             "recorded hash, next to DIR, beside it or in the current folder)")
+    commands["verify"].add_argument("--json", action="store_true",
                                     help="print a JSON document on stdout, for scripts and CI")
     commands["init"].add_argument("dir", type=Path, metavar="DIR",
                                   help="a new or empty folder")
@@ -139,12 +150,16 @@ def _build_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
                    help="output folder (default: ./output)")
     b.add_argument("--only", nargs="+", default=[], metavar="ID",
-                   help="only (re)write these outputs and keep the rest of the previous build: "
-                        "14.1.3, t-14-1-3, fda-meeting-package (default: everything)")
+                   help="only (re)build these outputs and what they need: 14.1.3, t-14-1-3, "
+                        "fda-meeting-package (default: everything). Other outputs are kept; "
+                        "those whose inputs changed are marked stale in the manifest")
     b.add_argument("--format", default="docx,pdf",
                    help="docx, pdf or docx,pdf (default: %(default)s)")
     b.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="processes for rendering DOCX/PDF (default: %(default)s)")
+    b.add_argument("--plan", action="store_true",
+                   help="print what would be rebuilt and why (the inputs that changed); build "
+                        "nothing")
     b.add_argument("--mock", action="store_true",
                    help="write every table as a mock shell (xx.x placeholders); reads no data")
 
@@ -226,13 +241,62 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
         raise UserError("--jobs must be at least 1")
     study = _study(args)
     start = time.perf_counter()
+    if args.plan:
+        return _print_plan(study, args.out, formats, reporter)
+    if not args.only and not args.mock and _up_to_date(study, args.out, formats):
+        reporter.status(Text(f"{args.out} is up to date", style="green") + Text(
+            f": no input changed since it was built ({time.perf_counter() - start:.2f}s; "
+            "`--plan` lists each output's inputs)"))
+        return 0
     reporter.status(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
     options = BuildOptions(args.out, tuple(args.only), formats, args.jobs, mock=args.mock)
     with build_progress(reporter) as (progress, expect):
         report = build(study, options, progress, expect)
-    kept = f" ({len(report.kept)} kept from the previous build)" if report.kept else ""
-    reporter.status(Text(f"Built {len(report.written)} files", style="green") + Text(
-        f" into {report.out_dir} in {time.perf_counter() - start:.1f}s{kept}"))
+    took = f" in {time.perf_counter() - start:.1f}s"
+    current = len(report.nodes) - len(report.rebuilt)
+    reporter.status(Text(f"Built {report.out_dir}", style="green") + Text(
+        f"{took}: {len(report.rebuilt)} outputs rebuilt"
+        + (f", {current} current (inputs unchanged, taken from the cache)" if current else "")))
+    if report.stale:
+        reporter.warn(f"{len(report.stale)} outputs are out of date and were kept as they were "
+                      f"(--only): {', '.join(report.stale)}. The manifest marks them stale; "
+                      "build without --only to bring them up to date.")
+    return 0
+
+
+def _up_to_date(study: Study, out: Path, formats: tuple[str, ...]) -> bool:
+    """Every node current, every file as built, nothing foreign in the folder: then a build
+    would write the same bytes, so it need not run. Checked without importing the analysis
+    stack, under the output's lock so a build cannot swap the folder meanwhile."""
+    from submission_kit.buildgraph import plan_against
+    from submission_kit.publish import check_output_dir, output_lock, read_previous
+
+    manifest = read_previous(out.resolve())
+    if not manifest.get("nodes"):
+        return False
+    check_output_dir(study, out)
+    with output_lock(out):
+        return all(step.action == "current"
+                   for step in plan_against(study, out.resolve(), manifest, formats))
+
+
+def _print_plan(study: Study, out: Path, formats: tuple[str, ...], reporter: Reporter) -> int:
+    from submission_kit.buildgraph import configured_nodes, plan_against
+    from submission_kit.publish import read_previous
+
+    manifest = read_previous(out.resolve())
+    steps = (plan_against(study, out.resolve(), manifest, formats) if manifest.get("nodes")
+             else [])
+    if not steps:
+        reporter.listing(f"{out}: no earlier build with a build graph; everything would be "
+                         f"built ({len(configured_nodes(study))} outputs)")
+        return 0
+    todo = [s for s in steps if s.action != "current"]
+    reporter.listing(f"{out}: {len(todo)} to do, {len(steps) - len(todo)} current")
+    for step in steps:
+        reporter.listing(f"  {step.action:8} {step.node}")
+        for why in step.why:
+            reporter.listing(f"             {why}")
     return 0
 
 
@@ -274,8 +338,32 @@ def cmd_list(args: argparse.Namespace, reporter: Reporter) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
+    from submission_kit.verify import verify
+
+    verdict = verify(args.dir, args.study)
+    if args.json:
+        print_json(verdict.as_json())
+        return 0 if verdict.ok else 1
+    for label, paths in (("altered", verdict.altered), ("missing", verdict.missing),
+                         ("not in the manifest", verdict.unlisted)):
+        for path in paths:
+            reporter.listing(f"  {label:20} {path}")
+    for node, why in verdict.stale.items():
+        reporter.listing(f"  {'stale':20} {node}: {'; '.join(why)}")
+    if verdict.ok:
+        reporter.answer(Text("OK", style="green") + Text(
+            f": {verdict.outputs} files match {args.dir}/manifest.json and every recorded "
+            "input is unchanged"))
+        return 0
+    reporter.answer(Text("NOT OK", style="bold red") + Text(
+        f": {len(verdict.altered)} altered, {len(verdict.missing)} missing, "
+        f"{len(verdict.unlisted)} unlisted, {len(verdict.stale)} stale"))
+    return 1
+
+
 def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
-    from submission_kit.tables.spec import BUNDLED
+    from submission_kit.locations import BUNDLED
 
     target: Path = args.dir
     if target.exists() and any(target.iterdir()):
@@ -312,7 +400,8 @@ def cmd_demo_data(args: argparse.Namespace, reporter: Reporter) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "init": cmd_init,
+COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "verify": cmd_verify,
+            "init": cmd_init,
             "demo-data": cmd_demo_data, "diff": run_diff}
 
 

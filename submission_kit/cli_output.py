@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -34,8 +34,11 @@ from rich.progress import (
 from rich.text import Text
 
 from submission_kit.errors import UserError
+from submission_kit.locations import spec_dirs
 from submission_kit.study import OutputConfig, Study
-from submission_kit.tables.spec import OutputSpec, spec_dirs
+
+if TYPE_CHECKING:
+    from submission_kit.tables.spec import OutputSpec
 
 JSON_SCHEMA = 1  # bumped when a key of the --json documents changes meaning or goes away
 
@@ -70,6 +73,10 @@ class Reporter:
     def listing(self, message: str | Text) -> None:
         """What the command exists to print (stdout), even with --quiet."""
         self.out.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        """Something the user must know even with --quiet (stderr)."""
+        self.err.print(Text("warning: ", style="bold yellow") + Text(message))
 
     def error(self, message: str) -> None:
         self.err.print(Text("error: ", style="bold red") + Text(message))

@@ -26,18 +26,19 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from submission_kit.data.load import StudyData
 from submission_kit.errors import UserError
-from submission_kit.manifest import as_manifest_json
+from submission_kit.manifest import as_manifest_json, as_sha256sums
 from submission_kit.study import Study
 
 if TYPE_CHECKING:
     from submission_kit.build import BuildOptions
+    from submission_kit.cache import Cache
+    from submission_kit.incremental import Outcome
 
 TOOL_NAME = "submission-kit"  # as manifest.json records it under "tool"
 # Written by a build besides the outputs its manifest lists.
@@ -121,6 +122,15 @@ def _entries(root: Path) -> list[str]:
 
 def _reraise(exc: OSError) -> None:
     raise exc  # os.walk skips unreadable folders by default: we must not call them empty
+
+
+def read_previous(out: Path) -> dict[str, Any]:
+    """The previous build's manifest.json payload ({} when there is none to read)."""
+    try:
+        payload = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def _manifest_outputs(path: Path) -> frozenset[str] | None:
@@ -247,18 +257,17 @@ def _clean_leftovers(out: Path) -> None:
 
 # --- the swap ---------------------------------------------------------------------------
 
-def publish(study: Study, data: StudyData, files: Mapping[str, bytes], options: BuildOptions
-            ) -> tuple[str, ...]:
-    """Write to a staging folder, then swap it in with renames. With --only, the previous
-    output's other files are carried over so the folder stays complete. Call it holding
-    `output_lock`."""
+def publish(study: Study, outcome: Outcome, cache: Cache, options: BuildOptions) -> None:
+    """Write to a staging folder, then swap it in with renames. The outcome holds every file
+    the new output has (rebuilt, reused from the cache, or kept stale by --only); the cache
+    goes along (hard links). Call it holding `output_lock`."""
     out = options.out_dir.resolve()
     # Again: a file may have been dropped into the output while the analyses ran.
     check_output_dir(study, out)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     try:
-        kept = _stage(study, data, files, out, staging, carry_over=bool(options.only))
+        _stage(study, outcome, cache, out, staging)
         if out.exists():
             out.rename(old)
         staging.rename(out)
@@ -270,29 +279,22 @@ def publish(study: Study, data: StudyData, files: Mapping[str, bytes], options: 
         _roll_back(out, staging, old)
         raise
     shutil.rmtree(old, ignore_errors=True)
-    return tuple(sorted(kept))
 
 
-def _stage(study: Study, data: StudyData, files: Mapping[str, bytes], out: Path,
-           staging: Path, carry_over: bool) -> list[str]:
-    """Fill `staging` with the new output and its manifest; return the carried-over paths."""
+def _stage(study: Study, outcome: Outcome, cache: Cache, out: Path, staging: Path) -> None:
+    """Fill `staging` with the new output, its manifest, SHA256SUMS and the cache."""
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    kept: list[str] = []
-    if carry_over and out.is_dir():
-        # Only outputs: the manifest is rewritten, and listing SHA256SUMS or cache entries
-        # in it as outputs would make them part of what `verify` checks.
-        kept = [p for p in _relative_files(out) if p not in files and not _bookkeeping(p)]
-        for rel in kept:
-            _write(staging / rel, (out / rel).read_bytes())
-    for rel, content in files.items():
+    for rel, content in outcome.files.items():
         _write(staging / rel, content)
-    everything = {rel: (staging / rel).read_bytes() for rel in _relative_files(staging)
-                  if rel != "manifest.json"}
-    (staging / "manifest.json").write_text(as_manifest_json(study, data, everything),
-                                           encoding="utf-8")
-    return kept
+    previous = read_previous(out)
+    manifest = as_manifest_json(study, outcome, previous).encode("utf-8")
+    (staging / "manifest.json").write_bytes(manifest)
+    (staging / "SHA256SUMS").write_text(
+        as_sha256sums({**outcome.files, "manifest.json": manifest}), encoding="utf-8")
+    if cache.new_records or cache.root is not None:
+        cache.write_into(staging / _CACHE)
 
 
 def _write(target: Path, content: bytes) -> None:
@@ -310,9 +312,6 @@ def _roll_back(out: Path, staging: Path, old: Path) -> None:
                             f"moved back; it is intact in {old} (the next build restores it)"
                             ) from exc
 
-
-def _relative_files(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def _os_error(exc: OSError, default: Path, what: str) -> UserError:

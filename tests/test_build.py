@@ -25,7 +25,7 @@ from submission_kit.study import load_study
 def expected_files() -> set[str]:
     """What the contract says a build of the demo writes, derived from its configuration."""
     study = load_study(DEMO_STUDY)
-    files = {"manifest.json", "results/ard.csv"}
+    files = {"manifest.json", "SHA256SUMS", "results/ard.csv"}
     for output in study.outputs:
         stem = f"{output.kind[0]}-{output.id.replace('.', '-')}"
         files.add(f"results/{output.kind[0]}_{output.id.replace('.', '_')}.json")
@@ -45,8 +45,9 @@ HEADINGS = ["Product Name and Application Number", "Chemical Name and Structure"
 
 
 def files_of(root: Path) -> dict[str, bytes]:
+    """The published files (the build cache under .cache/ is the tool's own)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file()}
+            if p.is_file() and ".cache" not in p.relative_to(root).parts}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_manifest_lists_inputs_and_outputs_with_checksums(out):
         content = (data_dir / item["file"]).read_bytes()
         assert item["sha256"] == hashlib.sha256(content).hexdigest()
     listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    assert set(listed) == EXPECTED_FILES - {"manifest.json"}
+    assert set(listed) == EXPECTED_FILES - {"manifest.json", "SHA256SUMS"}
     for path, digest in listed.items():
         assert hashlib.sha256((out / path).read_bytes()).hexdigest() == digest
 
@@ -199,7 +200,8 @@ def test_only_rewrites_selected_outputs_and_keeps_the_rest(out, tmp_path):
     assert files["documents/fda-meeting-package.pdf"] == (
         out / "documents/fda-meeting-package.pdf").read_bytes()
     manifest = json.loads(files["manifest.json"])
-    assert {o["path"] for o in manifest["outputs"]} == EXPECTED_FILES - {"manifest.json"}
+    assert {o["path"] for o in manifest["outputs"]} == EXPECTED_FILES - {"manifest.json",
+                                                                          "SHA256SUMS"}
 
 
 def test_failed_build_leaves_previous_output_untouched(out, tmp_path):

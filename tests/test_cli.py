@@ -268,6 +268,7 @@ EXPECTED_DEFAULTS = {
     "validate": ["(default: the bundled demo study)"],
     "list": ["(default: the bundled demo study)"],
     "init": [],  # DIR only: nothing to default
+    "verify": ["(default: the study.toml with the recorded hash"],
     "demo-data": ["(default: 220)", "(default: 20170601)", "(default: xpt)"],
 }
 

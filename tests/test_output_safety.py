@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import submission_kit.build
+import submission_kit.incremental
 import submission_kit.publish
 from submission_kit.cli import main
 from submission_kit.publish import lock_path
@@ -164,14 +165,14 @@ def test_file_dropped_in_while_the_analyses_run_is_kept(study, tmp_path, previou
     """The check runs again just before the swap."""
     out = tmp_path / "output"
     shutil.copytree(previous_build, out)
-    compute = submission_kit.build.compute
+    build_nodes = submission_kit.incremental.build_nodes
 
-    def compute_then_drop(*args, **kwargs):
-        computed = compute(*args, **kwargs)
+    def build_then_drop(*args, **kwargs):
+        outcome = build_nodes(*args, **kwargs)
         (out / "late.txt").write_text("written during the build")
-        return computed
+        return outcome
 
-    monkeypatch.setattr(submission_kit.build, "compute", compute_then_drop)
+    monkeypatch.setattr(submission_kit.incremental, "build_nodes", build_then_drop)
     before = snapshot(previous_build)
     code, text = build(study, out, capsys)
     assert_refused(code, text, str(out), "late.txt")
@@ -186,7 +187,9 @@ def test_empty_folder_is_built_into(study, tmp_path, capsys):
     code, text = build(study, out, capsys)
     assert code == 0, text
     manifest = json.loads((out / "manifest.json").read_text())
-    assert {o["path"] for o in manifest["outputs"]} == set(snapshot(out)) - {"manifest.json"}
+    published = {p for p in snapshot(out) if not p.startswith(".cache/")}
+    assert {o["path"] for o in manifest["outputs"]} == published - {"manifest.json",
+                                                                    "SHA256SUMS"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "study"]  # no lock left
 
 
@@ -195,7 +198,7 @@ def test_previous_build_is_replaced(study, tmp_path, previous_build, capsys):
     shutil.copytree(previous_build, out)
     (out / "tables/t-14-1-3.json").write_text("stale")
     (out / "SHA256SUMS").write_text("bookkeeping of ours\n")
-    (out / ".cache").mkdir()
+    (out / ".cache").mkdir(exist_ok=True)
     (out / ".cache/entry").write_bytes(b"cache of ours")
     code, text = build(study, out, capsys)
     assert code == 0, text
@@ -227,7 +230,7 @@ def test_output_moved_aside_by_a_killed_build_is_put_back(study, tmp_path, previ
     assert code == 0, text
     built = snapshot(tmp_path / "output")
     for path, digest in snapshot(previous_build).items():
-        if path != "manifest.json":
+        if path not in ("manifest.json", "SHA256SUMS"):
             assert built[path] == digest, path
     assert "tables/t-14-2-1.json" in built
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "study"]

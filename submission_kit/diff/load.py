@@ -205,7 +205,7 @@ def load_inputs(build: Build, explicit: Path | None, datasets: list[str]) -> Stu
 
 def _templates(study: Any) -> dict[str, str]:
     """Every template the study can use (its own folders first, then the bundled ones)."""
-    from submission_kit.documents.render import template_dirs
+    from submission_kit.locations import template_dirs
 
     found: dict[str, str] = {}
     for folder in template_dirs(study):
@@ -216,7 +216,7 @@ def _templates(study: Any) -> dict[str, str]:
 
 def _specs(study: Any) -> dict[str, str]:
     """The spec file of each output, found as `load_spec` finds it (read, never imported)."""
-    from submission_kit.tables.spec import spec_dirs
+    from submission_kit.locations import spec_dirs
 
     found: dict[str, str] = {}
     for output in study.outputs:

@@ -33,19 +33,17 @@ from submission_kit.documents.results_view import (
 )
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel
+from submission_kit.locations import template_dirs
 from submission_kit.study import DocumentConfig, Study
 from submission_kit.tables.model import TableModel
-from submission_kit.tables.spec import BUNDLED
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
     document: Document
     trace: tuple[TraceEntry, ...]
-
-
-def template_dirs(study: Study) -> list[Path]:
-    return [*study.template_dirs, BUNDLED / "templates"]
+    templates: tuple[Path, ...] = ()  # every template file read (the document's own inputs)
+    analyses: frozenset[str] = frozenset()  # analyses whose results the templates read
 
 
 class ContainedLoader(jinja2.BaseLoader):
@@ -60,6 +58,7 @@ class ContainedLoader(jinja2.BaseLoader):
     def __init__(self, folders: Sequence[Path]) -> None:
         self.folders = [Path(f) for f in folders]
         self.roots = [f.resolve() for f in self.folders]
+        self.loaded: list[Path] = []  # as found (not resolved): the build records them
 
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
@@ -75,6 +74,7 @@ class ContainedLoader(jinja2.BaseLoader):
                             "template folders; copy it into a template folder instead of "
                             "linking to it")
         mtime = real.stat().st_mtime
+        self.loaded.append(path)
         return real.read_text(encoding="utf-8"), str(path), lambda: _mtime(real) == mtime
 
 
@@ -96,9 +96,10 @@ def render_document(study: Study, config: DocumentConfig,
                     figures: Mapping[str, FigureModel]) -> RenderedDocument:
     tracer = Tracer()
     env = _environment(study, tracer, tables, figures)
+    used: set[str] = set()
     try:
         template = env.get_template(config.template)
-        text = template.render(_context(study, config, results))
+        text = template.render(_context(study, config, results, used))
     except jinja2.TemplateNotFound as exc:
         folders = ", ".join(str(d) for d in template_dirs(study))
         raise UserError(f"{study.path}: [documents.{config.id}] template {exc.name!r} not "
@@ -126,7 +127,9 @@ def render_document(study: Study, config: DocumentConfig,
         date_iso=study.data_cutoff.isoformat(),
         style=study.style,
     )
-    return RenderedDocument(document, tuple(tracer.entries))
+    loader = env.loader
+    read = tuple(dict.fromkeys(loader.loaded)) if isinstance(loader, ContainedLoader) else ()
+    return RenderedDocument(document, tuple(tracer.entries), read, frozenset(used))
 
 
 def running_header(study: Study, title: str = "") -> str:
@@ -172,8 +175,8 @@ def _directive(kind: str, output_id: str, built: Mapping[str, Any]) -> str:
     return f"\n```{{{kind}}} {output_id}\n```\n"
 
 
-def _context(study: Study, config: DocumentConfig, results: Mapping[str, AnalysisResults]
-             ) -> dict[str, Any]:
+def _context(study: Study, config: DocumentConfig, results: Mapping[str, AnalysisResults],
+             used: set[str]) -> dict[str, Any]:
     ident = study.identity
     return {
         "study": {
@@ -188,7 +191,7 @@ def _context(study: Study, config: DocumentConfig, results: Mapping[str, Analysi
         },
         "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle},
         "regulatory": authored_view(study.regulatory, "regulatory"),
-        "results": results_view(results),
+        "results": results_view(results, used),
         # Parameters of each configured output, e.g. table_params["14.2.1"].timepoint_label
         "table_params": {o.id: o.params for o in study.outputs if o.kind == "table"},
         "figure_params": {o.id: o.params for o in study.outputs if o.kind == "figure"},

@@ -98,7 +98,8 @@ class ResultNode(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         child = self._children[key]  # KeyError -> Jinja's StrictUndefined names the key
-        return ResultNode(f"{self._path}.{key}", child) if isinstance(child, dict) else child
+        return (ResultNode(f"{self._path}.{key}", child)
+                if isinstance(child, (dict, _Trees)) else child)
 
     def __getattr__(self, key: str) -> Any:
         try:
@@ -137,8 +138,31 @@ def as_trace_json(document_id: str, trace: Sequence[TraceEntry],
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-def results_view(results: Mapping[str, AnalysisResults]) -> ResultNode:
-    return ResultNode("results", {k: r.as_tree() for k, r in results.items()})
+class _Trees(Mapping[str, Any]):
+    """The top level of `results`: each analysis's key tree, built when a template first
+    reads it, and the analyses read noted in `used` (the document's dependencies)."""
+
+    def __init__(self, results: Mapping[str, AnalysisResults], used: set[str]) -> None:
+        self._results, self._used, self._trees = results, used, {}  # type: ignore[var-annotated]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._trees:
+            tree = self._results[key].as_tree()  # KeyError: StrictUndefined names it
+            self._used.add(key)
+            self._trees[key] = tree
+        return self._trees[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self._used.update(self._results)  # a template that loops over everything reads it all
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+
+def results_view(results: Mapping[str, AnalysisResults], used: set[str] | None = None
+                 ) -> ResultNode:
+    return ResultNode("results", _Trees(results, set() if used is None else used))
 
 
 def _require_stat(value: Any, filter_name: str) -> Stat:

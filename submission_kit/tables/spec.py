@@ -25,10 +25,10 @@ from submission_kit.analysis.descriptive import Group
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
+from submission_kit.locations import find_spec_file
 from submission_kit.study import Arm, OutputConfig, Population, Study, reject_unknown
 from submission_kit.tables.cells import Shown
 
-BUNDLED = Path(__file__).resolve().parent.parent / "bundled"
 Frames = Mapping[str, pd.DataFrame]
 ModelT = TypeVar("ModelT")
 REQUIRED: Any = ...
@@ -173,27 +173,11 @@ def _prefixed(error: Callable[[str, str], UserError], where: str
     return prefixed
 
 
-def spec_dirs(study: Study, kind: str) -> tuple[Path, ...]:
-    """The study's own spec folders first, then the bundled library."""
-    return (*study.spec_dirs, BUNDLED / f"{kind}s")
-
-
 def load_spec(config: OutputConfig, study: Study) -> OutputSpec[Any]:
-    """`spec = "t_14_1_3"` finds t_14_1_3.py or the one t_14_1_3_<name>.py in a folder."""
-    for folder in spec_dirs(study, config.kind):
-        exact = folder / f"{config.spec}.py"
-        candidates = [exact] if exact.is_file() else sorted(folder.glob(f"{config.spec}_*.py"))
-        if len(candidates) > 1:
-            raise UserError(f"{study.path}: {config.where}: spec {config.spec!r} is ambiguous "
-                            f"in {folder}: {', '.join(p.name for p in candidates)}; "
-                            "name one with spec = \"...\"")
-        if candidates:
-            spec = _import_spec(candidates[0])
-            check_params(config, study, spec)
-            return spec
-    searched = ", ".join(str(d) for d in spec_dirs(study, config.kind))
-    raise UserError(f"{study.path}: {config.where}: no spec {config.spec!r} "
-                    f"(looked for {config.spec}.py in {searched})")
+    """The output's program (found by `find_spec_file`), its parameters checked against it."""
+    spec = _import_spec(find_spec_file(config, study))
+    check_params(config, study, spec)
+    return spec
 
 
 def _import_spec(path: Path) -> OutputSpec[Any]:

@@ -11,7 +11,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from submission_kit.documents.render import ContainedLoader
 from submission_kit.errors import UserError
-from submission_kit.tables.spec import BUNDLED
+from submission_kit.locations import BUNDLED
 
 
 def environment(*folders: Path) -> ImmutableSandboxedEnvironment:

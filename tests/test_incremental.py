@@ -1,0 +1,241 @@
+"""The build graph: a rebuild redoes exactly the outputs whose recorded inputs changed, takes
+the rest from the cache with the same bytes, says what it would do (--plan), never vouches
+for a stale file (--only), and `verify` rechecks a folder against its manifest.
+
+A small study keeps this fast: two tables that read different datasets (14.1.3: ADSL;
+14.3.4.1: ADSL and ADLB) and two documents, each placing one of them.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from submission_kit.build import BuildOptions, build
+from submission_kit.cli import DEMO_STUDY, main
+from submission_kit.study import load_study
+
+DEMO_TOML = DEMO_STUDY.read_text(encoding="utf-8")
+KEEP = ("study", "data", "data.datasets", "treatment", "populations", "style",
+        'tables."14.1.3"', 'tables."14.3.4.1"')
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The demo study.toml cut at its section headers: header -> the block's text."""
+    blocks, header = {}, ""
+    for line in text.splitlines(keepends=True):
+        match = re.match(r"^\[([^\[\]]+)\]\s*$", line)
+        if match:
+            header = match.group(1)
+        blocks[header] = blocks.get(header, "") + line
+    return blocks
+
+
+def _write_study(folder: Path) -> Path:
+    blocks = _sections(DEMO_TOML)
+    text = "".join(blocks[h] for h in KEEP)
+    text += """
+[documents.demography]
+template = "demography.md.j2"
+title = "Demography Brief"
+formats = ["docx", "pdf"]
+
+[documents.laboratory]
+template = "laboratory.md.j2"
+title = "Laboratory Brief"
+formats = ["pdf"]
+
+[paths]
+templates = "templates"
+"""
+    (folder / "templates").mkdir()
+    (folder / "templates/demography.md.j2").write_text(
+        "# Demography\n\nThe demographics of the ITT population.\n\n{{ table('14.1.3') }}\n")
+    (folder / "templates/laboratory.md.j2").write_text(
+        "# Laboratory\n\nShifts from baseline.\n\n{{ table('14.3.4.1') }}\n")
+    (folder / "study.toml").write_text(text, encoding="utf-8")
+    return folder / "study.toml"
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("small-study")
+    shutil.copytree(DEMO_STUDY.parent / "data", folder / "data")
+    _write_study(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first(study_dir, tmp_path_factory) -> Path:
+    """A cold build of the small study, never changed: tests copy it."""
+    out = tmp_path_factory.mktemp("first") / "output"
+    report = build(load_study(study_dir / "study.toml"), BuildOptions(out_dir=out))
+    assert set(report.rebuilt) == set(report.nodes)
+    return out
+
+
+def _copy(study_dir: Path, first: Path, tmp_path: Path) -> tuple[Path, Path]:
+    study, out = tmp_path / "study", tmp_path / "output"
+    shutil.copytree(study_dir, study)  # data and templates are relative to the study
+    shutil.copytree(first, out)
+    return study / "study.toml", out
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    """The published files: everything but the cache."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and ".cache" not in p.relative_to(out).parts}
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())
+
+
+def _nodes_reading(out: Path, input_id: str) -> set[str]:
+    return {n for n, e in _manifest(out)["nodes"].items() if input_id in e["inputs"]}
+
+
+def test_manifest_records_each_nodes_inputs_and_programs(first):
+    manifest = _manifest(first)
+    nodes = manifest["nodes"]
+    assert set(nodes) == {"table:14.1.3", "table:14.3.4.1", "document:demography",
+                          "document:laboratory", "ard"}
+    demo = nodes["table:14.1.3"]["inputs"]
+    assert {"code", "env", "study:settings", 'study:tables.14.1.3', "data:adsl",
+            "file:<bundled>/tables/t_14_1_3_demographics.py"} <= set(demo)
+    assert "data:adlb" not in demo and "data:adlb" in nodes["table:14.3.4.1"]["inputs"]
+    # A document records the template it loaded and the inputs of the table it placed.
+    doc = nodes["document:demography"]["inputs"]
+    assert "file:templates/demography.md.j2" in doc and "data:adsl" in doc
+    assert "data:adlb" not in doc and "file:templates/laboratory.md.j2" not in doc
+    programs = {p["file"] for p in manifest["programs"]}
+    assert {"templates/demography.md.j2", "<bundled>/tables/t_14_3_4_1_lab_shift.py"} <= programs
+
+
+def test_sha256sums_verifies_with_sha256sum(first):
+    listed = (first / "SHA256SUMS").read_text().splitlines()
+    assert len(listed) == len(_manifest(first)["outputs"]) + 1  # + manifest.json
+    done = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=first,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_change_rebuild_does_nothing_and_changes_no_byte(study_dir, first, tmp_path,
+                                                            capsys):
+    study, out = _copy(study_dir, first, tmp_path)
+    before = _outputs(out)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["build", "--study", str(study), "--out", str(out)]) == 0
+    assert "is up to date" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps  # nothing rewritten
+    # The graph build itself, asked directly, also takes every node from the cache.
+    report = build(load_study(study), BuildOptions(out_dir=out))
+    assert report.rebuilt == ()
+    assert _outputs(out) == before
+    assert main(["verify", str(out)]) == 0  # finds the study next to the output by its hash
+
+
+def test_changed_template_rebuilds_only_its_document(study_dir, first, tmp_path, capsys):
+    study, out = _copy(study_dir, first, tmp_path)
+    before = _outputs(out)
+    template = study.parent / "templates/laboratory.md.j2"
+    template.write_text(template.read_text() + "\nReviewed by the safety physician.\n")
+    assert main(["build", "--study", str(study), "--out", str(out), "--plan"]) == 0
+    plan = capsys.readouterr().out
+    assert "rebuild  document:laboratory" in plan
+    assert "file:templates/laboratory.md.j2 changed" in plan
+    assert "current  document:demography" in plan and "current  table:14.1.3" in plan
+    report = build(load_study(study), BuildOptions(out_dir=out))
+    assert report.rebuilt == ("document:laboratory",)
+    after = _outputs(out)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert changed == {"documents/laboratory.pdf", "documents/laboratory.json",
+                       "manifest.json", "SHA256SUMS"}
+
+
+def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(study_dir, first,
+                                                                     tmp_path):
+    study, out = _copy(study_dir, first, tmp_path)
+    before = _outputs(out)
+    adlb_path = study.parent / "data/adlb.parquet"
+    adlb = pd.read_parquet(adlb_path)
+    adlb.loc[adlb.index[0], "AVAL"] = adlb["AVAL"].iloc[0] + 1
+    adlb.to_parquet(adlb_path)
+    readers = _nodes_reading(out, "data:adlb")
+    assert readers == {"table:14.3.4.1", "document:laboratory", "ard"}
+    report = build(load_study(study), BuildOptions(out_dir=out))
+    assert set(report.rebuilt) == readers
+    after = _outputs(out)
+    for unchanged in ("tables/t-14-1-3.pdf", "tables/t-14-1-3.docx", "results/t_14_1_3.json",
+                      "documents/demography.pdf", "documents/demography.docx"):
+        assert after[unchanged] == before[unchanged]
+    data = {e["dataset"]: e for e in _manifest(out)["inputs"]}
+    assert data["adlb"]["sha256"] != {e["dataset"]: e for e in json.loads(
+        before["manifest.json"])["inputs"]}["adlb"]["sha256"]
+
+
+def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(study_dir, first, tmp_path):
+    """Change a table parameter, build, change it back, build: the cache serves the first
+    version again, byte for byte the cold build's files."""
+    study, out = _copy(study_dir, first, tmp_path)
+    original = study.read_text()
+    study.write_text(original.replace('[tables."14.1.3"]\npopulation = "ITT"',
+                                      '[tables."14.1.3"]\npopulation = "ITT"\n'
+                                      'footnotes = ["Edited footnote."]'))
+    edited = build(load_study(study), BuildOptions(out_dir=out))
+    assert "table:14.1.3" in edited.rebuilt and "table:14.3.4.1" not in edited.rebuilt
+    study.write_text(original)
+    report = build(load_study(study), BuildOptions(out_dir=out))
+    assert report.rebuilt == ()
+    again, cold = _outputs(out), _outputs(first)
+    assert {p for p in cold if cold[p] != again.get(p)} == set()
+
+
+def test_only_marks_outputs_it_left_out_of_date_as_stale(study_dir, first, tmp_path, capsys):
+    """After a data change, --only 14.1.3 rebuilds the table; the document that places it is
+    kept but marked stale in the manifest, and verify says so (exit 1)."""
+    study, out = _copy(study_dir, first, tmp_path)
+    adsl_path = study.parent / "data/adsl.parquet"
+    adsl = pd.read_parquet(adsl_path)
+    adsl.loc[adsl.index[0], "AGE"] = adsl["AGE"].iloc[0] + 1
+    adsl.to_parquet(adsl_path)
+    assert main(["build", "--study", str(study), "--out", str(out), "--only", "14.1.3"]) == 0
+    assert "out of date" in capsys.readouterr().err
+    nodes = _manifest(out)["nodes"]
+    assert "stale" not in nodes["table:14.1.3"]
+    assert nodes["document:demography"]["stale"] == ["data:adsl changed"]
+    assert main(["verify", str(out)]) == 1
+    report = capsys.readouterr().out
+    assert "stale" in report and "document:demography" in report
+    assert main(["build", "--study", str(study), "--out", str(out)]) == 0
+    assert main(["verify", str(out)]) == 0
+
+
+def test_verify_finds_altered_missing_and_unlisted_files(study_dir, first, tmp_path, capsys):
+    study, out = _copy(study_dir, first, tmp_path)
+    assert main(["verify", str(out), "--study", str(study)]) == 0
+    assert "OK" in capsys.readouterr().out
+    (out / "tables/t-14-1-3.json").write_text("{}")
+    (out / "documents/laboratory.pdf").unlink()
+    (out / "notes.txt").write_text("mine")
+    assert main(["verify", str(out), "--study", str(study), "--json"]) == 1
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["altered"] == ["tables/t-14-1-3.json"]
+    assert verdict["missing"] == ["documents/laboratory.pdf"]
+    assert verdict["unlisted"] == ["notes.txt"]
+    assert main(["verify", str(tmp_path / "study")]) == 2
+
+
+def test_a_damaged_cache_entry_is_rebuilt_not_trusted(study_dir, first, tmp_path):
+    study, out = _copy(study_dir, first, tmp_path)
+    record = json.loads((out / ".cache/nodes/table-14.1.3.json").read_text())[0]
+    for sha in record["files"].values():
+        (out / ".cache/blobs" / sha).write_bytes(b"tampered")
+    (out / "tables/t-14-1-3.json").write_text("{}")  # so the fast path cannot skip the build
+    report = build(load_study(study), BuildOptions(out_dir=out))
+    assert "table:14.1.3" in report.rebuilt
+    assert _outputs(out)["tables/t-14-1-3.pdf"] == _outputs(first)["tables/t-14-1-3.pdf"]
