@@ -61,6 +61,7 @@ class BuildReport:
     nodes: tuple[str, ...] = ()  # the build graph's nodes: tables, figures, documents, ARD
     rebuilt: tuple[str, ...] = ()  # nodes built this time; the others came from the cache
     stale: tuple[str, ...] = ()  # nodes --only left out of date (marked so in the manifest)
+    changes: tuple[str, ...] = ()  # what moved since the previous build (diff's summaries)
 
 
 def load_specs(study: Study) -> list[tuple[OutputConfig, OutputSpec[Any]]]:
@@ -268,11 +269,40 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
             previous = read_records(read_previous(out))
             cache = Cache(out / ".cache" if previous else None)
             outcome = build_nodes(study, options, cache, previous, out, progress, expect)
+        before = _previous_build(out) if outcome.rebuilt and not options.mock else None
         progress("Publishing output")
         publish(study, outcome, cache, options)
+        changes = changes_since(before, out) if before is not None else ()
     return BuildReport(options.out_dir, tuple(sorted(outcome.files)),
                        tuple(sorted(outcome.records)), tuple(sorted(outcome.rebuilt)),
-                       tuple(sorted(outcome.stale)))
+                       tuple(sorted(outcome.stale)), changes)
+
+
+def _previous_build(out: Path) -> Any:
+    """The output being replaced, read before the swap (None: a first build, or a folder
+    diff cannot read)."""
+    from submission_kit.diff.load import load_build
+
+    if not (out / "manifest.json").is_file():
+        return None
+    try:
+        return load_build(out)
+    except Exception:  # an edited or damaged old file: the build goes on, without a digest
+        return None
+
+
+def changes_since(before: Any, out: Path) -> tuple[str, ...]:
+    """What moved since the previous build, one line each, as `submission-kit diff` reports
+    it: inputs first, then numbers, text, titles, structure and figures; pagination-only
+    changes are left to the full diff."""
+    from submission_kit.diff.compare import compare
+    from submission_kit.diff.load import Pair, load_build
+
+    try:
+        report = compare(Pair(before, load_build(out)))
+    except Exception as exc:  # the digest is a courtesy: it must never fail a finished build
+        return (f"(no summary of changes: {exc}; `submission-kit diff` compares two folders)",)
+    return tuple(c.summary(140) for c in report.changes if c.category != "pagination-only")
 
 
 def _check_only(study: Study, options: BuildOptions) -> None:

@@ -257,6 +257,14 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.status(Text(f"Built {report.out_dir}", style="green") + Text(
         f"{took}: {len(report.rebuilt)} outputs rebuilt"
         + (f", {current} current (inputs unchanged, taken from the cache)" if current else "")))
+    if report.changes:
+        shown = 12
+        reporter.status(f"Changed since the previous build ({len(report.changes)}):")
+        for line in report.changes[:shown]:
+            reporter.status(f"  {line}")
+        if len(report.changes) > shown:
+            reporter.status(f"  ... and {len(report.changes) - shown} more: keep a copy of the "
+                            "previous output and run `submission-kit diff OLD NEW` for all")
     if report.stale:
         reporter.warn(f"{len(report.stale)} outputs are out of date and were kept as they were "
                       f"(--only): {', '.join(report.stale)}. The manifest marks them stale; "

@@ -188,6 +188,9 @@ def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(study_dir, first, tm
                                       'footnotes = ["Edited footnote."]'))
     edited = build(load_study(study), BuildOptions(out_dir=out))
     assert "table:14.1.3" in edited.rebuilt and "table:14.3.4.1" not in edited.rebuilt
+    # The build's digest names the change, as `submission-kit diff` would.
+    assert any("Table 14.1.3" in line and "Edited footnote." in line
+               for line in edited.changes), edited.changes
     study.write_text(original)
     report = build(load_study(study), BuildOptions(out_dir=out))
     assert report.rebuilt == ()
@@ -204,7 +207,11 @@ def test_only_marks_outputs_it_left_out_of_date_as_stale(study_dir, first, tmp_p
     adsl.loc[adsl.index[0], "AGE"] = adsl["AGE"].iloc[0] + 1
     adsl.to_parquet(adsl_path)
     assert main(["build", "--study", str(study), "--out", str(out), "--only", "14.1.3"]) == 0
-    assert "out of date" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "out of date" in err
+    # The digest says which number moved, from what to what (mean age, one subject + 1 year).
+    assert "Changed since the previous build" in err
+    assert re.search(r"Table 14\.1\.3 › Age \(years\) > Mean \(SD\) › .*→", err), err
     nodes = _manifest(out)["nodes"]
     assert "stale" not in nodes["table:14.1.3"]
     assert nodes["document:demography"]["stale"] == ["data:adsl changed"]
@@ -239,3 +246,14 @@ def test_a_damaged_cache_entry_is_rebuilt_not_trusted(study_dir, first, tmp_path
     report = build(load_study(study), BuildOptions(out_dir=out))
     assert "table:14.1.3" in report.rebuilt
     assert _outputs(out)["tables/t-14-1-3.pdf"] == _outputs(first)["tables/t-14-1-3.pdf"]
+
+
+def test_diff_reads_a_build_with_an_edited_model_file_and_says_so(first, tmp_path):
+    from submission_kit.diff.load import load_build
+
+    out = tmp_path / "output"
+    shutil.copytree(first, out)
+    (out / "tables/t-14-1-3.json").write_text("{}")
+    build_read = load_build(out)
+    assert "14.1.3" not in build_read.tables
+    assert any("tables/t-14-1-3.json" in note for note in build_read.notes)

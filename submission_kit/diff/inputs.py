@@ -25,13 +25,33 @@ def compare_inputs(pair: Pair) -> tuple[list[Change], list[str]]:
     old, new = pair.old, pair.new
     changes = [*_tool(old, new), *_datasets(pair), *_config(pair)]
     notes = [*pair.old_inputs.notes, *pair.new_inputs.notes]
-    if pair.old_inputs.path and pair.new_inputs.path:
+    if not (pair.old_inputs.path and pair.new_inputs.path):
+        changes += _programs(old, new)  # by hash, when the sources are not there to compare
+    else:
         changes += source_changes("Template", pair.old_inputs.templates,
                                   pair.new_inputs.templates)
         changes += source_changes("Spec", pair.old_inputs.specs, pair.new_inputs.specs)
-        notes.append("Templates and spec files are compared as they are on disk now: the "
-                     "manifest records no hash for them.")
+        notes.append("Templates and spec files are compared as they are on disk now (their "
+                     "hashes in the manifests say which ones changed between the builds).")
     return changes, notes
+
+
+def _programs(old: Build, new: Build) -> Iterator[Change]:
+    """Spec, template and stylesheet files by the hashes each manifest recorded."""
+    def hashes(build: Build) -> dict[str, str]:
+        return {str(e.get("file")): str(e.get("sha256")) for e in
+                build.manifest.get("programs", []) if isinstance(e, dict)}
+
+    before, after = hashes(old), hashes(new)
+    if not before or not after:
+        return  # a build from before program files were recorded
+    for label in sorted(set(before) | set(after)):
+        if before.get(label) != after.get(label):
+            kind = ("program-added" if label not in before else "program-removed"
+                    if label not in after else "program-changed")
+            yield Change("inputs", kind, "Program file", (label,),
+                         f"sha256 {before[label][:12]}" if label in before else "",
+                         f"sha256 {after[label][:12]}" if label in after else "")
 
 
 def _tool(old: Build, new: Build) -> Iterator[Change]:

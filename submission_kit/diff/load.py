@@ -113,6 +113,10 @@ def load_build(folder: Path) -> Build:
                if isinstance(o, dict) and "path" in o}
     files, notes = _read_outputs(folder, outputs)
     models = {p: _json(data, folder / p) for p, data in files.items() if p.endswith(".json")}
+    for path in [p for p, m in models.items() if not _model_ok(p, m)]:
+        del models[path]  # an edited or foreign JSON file: say so instead of failing
+        notes.append(f"{path}: not a model this tool wrote (its key field is missing); "
+                     "not compared")
     return Build(
         root=folder, manifest=manifest, manifest_sha256=sha256_bytes(raw), outputs=outputs,
         tables={str(m["id"]): m for p, m in models.items() if p.startswith("tables/")},
@@ -123,6 +127,15 @@ def load_build(folder: Path) -> Build:
         figures={_figure_id(p): data for p, data in files.items()
                  if p.startswith("figures/") and p.endswith(".png")},
         notes=tuple(notes))
+
+
+_KEY_FIELD = {"tables/": "id", "results/": "analysis", "documents/": "document",
+              "trace/": "document"}
+
+
+def _model_ok(path: str, model: Any) -> bool:
+    key = next((k for prefix, k in _KEY_FIELD.items() if path.startswith(prefix)), None)
+    return key is None or (isinstance(model, dict) and key in model)
 
 
 def _read_outputs(folder: Path, outputs: Mapping[str, str]
