@@ -4,7 +4,10 @@
     python bench/run.py --listing 1000 5000
 
 --subjects also simulates a demo study of that size (e.g. 10000) and builds it the same way.
---writers times the writers alone on long tables (4,000 rows to DOCX, 2,000 rows to PDF).
+--writers times the writers alone on long tables: the DOCX writer on the 5,000-row listing
+16.2.7 and on a 2,000-row table, each against the anchor python-docx's cell API (add_row,
+cell.text) on the same table in the same run, and the PDF writer on the 2,000-row table. The
+pagination (shared by both writers, paid once per table) is timed apart from the DOCX writing.
 --listing N [N ...] times a listing of N rows and 8 text columns (landscape) side by side: our
 PDF writer (a standalone table is drawn directly from its pagination), the same table through
 WeasyPrint (the HTML path every table took before; on at most --html-rows rows, since it costs
@@ -34,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from submission_kit.documents.model import Document
 from submission_kit.tables.model import Column, Row, TableModel
 
 T = TypeVar("T")
@@ -108,19 +112,55 @@ def long_table(rows: int) -> TableModel:
                       body, orientation="landscape")
 
 
-def time_writers() -> None:
+def time_writers(cell_api_rows: int) -> None:
     from submission_kit.build import tlf_document
     from submission_kit.cli import DEMO_STUDY
     from submission_kit.study import load_study
-    from submission_kit.writers.docx import as_docx
     from submission_kit.writers.pdf import as_pdf
 
     study = load_study(DEMO_STUDY)
-    for rows, name, writer in ((4000, "DOCX", as_docx), (2000, "PDF", as_pdf)):
-        document = tlf_document(study, long_table(rows))
-        seconds, cpu, data = _timed(lambda: writer(document))  # noqa: B023
-        print(f"{name} writer, {rows}-row table: {seconds:.2f} s, CPU "
-              f"{1000 * cpu / rows:.2f} ms per row ({len(data) / 1024:.0f} KB)")
+    print(f"writers alone ({load()}); CPU seconds, ratios on CPU time:")
+    warm = listing_model(50)  # imports, the template, the font's widths: paid once per process
+    time_docx(tlf_document(study, warm), warm, cell_api_rows, quiet=True)
+    for model in (listing_model(5000), long_table(2000)):
+        time_docx(tlf_document(study, model), model, cell_api_rows)
+    rows = 2000
+    document = tlf_document(study, long_table(rows))
+    seconds, cpu, data = _timed(lambda: as_pdf(document))
+    print(f"PDF writer, {rows}-row table: {seconds:.2f} s, CPU "
+          f"{1000 * cpu / rows:.3f} ms per row ({len(data) / 1024:.0f} KB)")
+
+
+def time_docx(document: Document, model: TableModel, cell_api_rows: int, quiet: bool = False
+              ) -> None:
+    """The DOCX writer on one table against python-docx's cell API on the same table: the
+    pagination first (the PDF writer shares it), then the DOCX writing on that pagination
+    (median of 3 runs; the anchor runs once, over seconds)."""
+    from submission_kit.writers.docx import as_docx
+    from submission_kit.writers.tlf_layout import layout_of
+
+    rows = len(model.rows)
+    _, pages_cpu, layout = _timed(lambda: layout_of(model, document.style))
+    runs = [_timed(lambda: as_docx(document)) for _ in range(3)]
+    docx_cpu, data = statistics.median(cpu for _, cpu, _ in runs), runs[0][2]
+    _, api_cpu, _ = _timed(lambda: cell_api_seconds(model, rows))
+    part = min(rows, cell_api_rows)
+    _, part_cpu, _ = _timed(lambda: cell_api_seconds(model, part))
+    if quiet:
+        return
+    print(f"DOCX, table {model.id}: {rows} rows x {len(model.columns) + 1} columns, "
+          f"{len(layout.pages)} pages ({len(data) / 1024:.0f} KB)")
+    print(f"  pagination (shared with PDF)   {pages_cpu:6.2f} s = "
+          f"{1000 * pages_cpu / rows:.3f} ms per row")
+    print(f"  DOCX writing on it             {docx_cpu:6.2f} s = "
+          f"{1000 * docx_cpu / rows:.3f} ms per row")
+    print(f"  python-docx cell API, all rows {api_cpu:6.2f} s = "
+          f"{1000 * api_cpu / rows:.3f} ms per row (over the first {part} rows: "
+          f"{1000 * part_cpu / part:.3f} ms per row)")
+    total = pages_cpu + docx_cpu
+    print(f"  bulk OOXML vs cell API: {api_cpu / docx_cpu:.0f}x (DOCX writing), "
+          f"{api_cpu / total:.0f}x (with the pagination); against the first-{part}-row rate "
+          f"{part_cpu / part * rows / docx_cpu:.0f}x and {part_cpu / part * rows / total:.0f}x")
 
 
 _TERMS = ("Headache", "Nausea", "Application site pruritus", "Dizziness", "Erythema",
@@ -281,7 +321,8 @@ def main() -> None:
             time_listing(rows, args.cell_api_rows, args.html_rows)
         return
     if args.writers:
-        time_writers()
+        time_writers(args.cell_api_rows)
+        return
     jobs = ["--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

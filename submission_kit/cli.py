@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import shlex
 import shutil
 import sys
@@ -155,8 +156,9 @@ def _build_args(b: argparse.ArgumentParser) -> None:
                         "those whose inputs changed are marked stale in the manifest")
     b.add_argument("--format", default="docx,pdf",
                    help="docx, pdf or docx,pdf (default: %(default)s)")
-    b.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="processes for rendering DOCX/PDF (default: %(default)s)")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="processes for rendering DOCX/PDF (default: the number of cores, "
+                        "%(default)s here)")
     b.add_argument("--plan", action="store_true",
                    help="print what would be rebuilt and why (the inputs that changed); build "
                         "nothing")

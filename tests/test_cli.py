@@ -264,7 +264,7 @@ def test_verbose_prints_the_analysis_log(study_copy, capsys):
 
 EXPECTED_DEFAULTS = {
     "build": ["(default: the bundled demo study)", "(default: ./output)",
-              "(default: docx,pdf)", "(default: 1)", "(default: everything)"],
+              "(default: docx,pdf)", "(default: the number of cores", "(default: everything)"],
     "validate": ["(default: the bundled demo study)"],
     "list": ["(default: the bundled demo study)"],
     "init": [],  # DIR only: nothing to default

@@ -2,8 +2,9 @@
 
 Word-native headings (navigation pane), real TOC / SEQ / PAGE / NUMPAGES fields whose cached
 results already read correctly, captions, repeating table header rows, rows that do not split,
-and portrait and landscape sections. The body is built as one XML string and parsed once
-(docx_ooxml); python-docx supplies the package, parts and relationships.
+and portrait and landscape sections. The body is built as one XML string (docx_ooxml) and
+spliced into the main part unparsed (docx_package.main_part); python-docx supplies the
+package, the other parts and the relationships.
 
 A document whose title page has no title and whose only block is one TableRef or FigureRef is
 a standalone TLF: no title page and no caption. Its title lines go in the page header and its
@@ -74,18 +75,18 @@ from submission_kit.writers.docx_ooxml import (
 )
 from submission_kit.writers.docx_package import (
     drop_template_leftovers,
-    replace_body,
+    main_part,
     set_app_properties,
     set_core_properties,
     set_update_fields,
 )
 from submission_kit.writers.docx_styles import TOC_LEVELS, install_styles
 from submission_kit.writers.docx_tlf import (
+    TableXml,
     drawing_xml,
     figure_size,
     notes_xml,
     page_by_xml,
-    page_table,
     simple_table_xml,
     titles_xml,
 )
@@ -108,14 +109,14 @@ def as_docx(doc: Document) -> bytes:
     geo = Geometry.from_page(doc.style.page)
     install_styles(word, doc.style, geo, doc.language)
     body = _Body(doc, outline, word.part, geo).build()
-    replace_body(word, body)
+    main = main_part(word, body)
     set_core_properties(word, doc, outline.standalone)
     set_app_properties(word)
     set_update_fields(word)
     drop_template_leftovers(word)
     buf = io.BytesIO()
     word.save(buf)
-    return normalize_zip(buf.getvalue())
+    return normalize_zip(buf.getvalue(), dict([main]))
 
 
 def write_docx(doc: Document, path: Path) -> None:
@@ -137,7 +138,7 @@ class _Body:
         if isinstance(self.tlf, TableModel):
             self.geo = self._tlf_geometry(self.tlf)
         self._captions = iter(outline.captions)
-        self.out: list[str] = []
+        self.out: list[str | bytes] = []  # bytes: the pages of a table (TableXml)
         self._bookmark_ids = count(1)
         self._drawing_ids = count(1)
         self._num_ids = count(_FIRST_NUM_ID)
@@ -150,7 +151,8 @@ class _Body:
         self._headings: list[int] = []  # positions in `out` of the headings just written
         self._footer_rids: dict[str, str] = {}
 
-    def build(self) -> str:
+    def build(self) -> list[str | bytes]:
+        """The body's XML in pieces (a long table's pages apart: never one huge string)."""
         if self.doc.title_page.title:
             self._title_page()
         for block in self.doc.blocks:
@@ -158,10 +160,10 @@ class _Body:
         if self._last_break:
             self.out.pop()
         self._install_numbering()
-        return "".join(self.out) + self._sect(self._orient)
+        return [*self.out, self._sect(self._orient)]
 
-    def _emit(self, xml: str) -> None:
-        self.out.append(xml)
+    def _emit(self, *xml: str | bytes) -> None:
+        self.out.extend(xml)
         self._has_content, self._last_break = True, False
 
     def _page_break(self) -> None:
@@ -396,10 +398,12 @@ class _Body:
         self._orientation(layout.orientation)
         paged = len(layout.pages) > 1
         if paged and lead:  # the headings go onto the table's first page with it
-            first = lead[0]
-            self.out[first] = self.out[first].replace(
-                '"/></w:pPr>', '"/><w:pageBreakBefore/></w:pPr>', 1)
-        out = []
+            first = self.out[lead[0]]
+            if isinstance(first, str):  # always: a heading is one paragraph's string
+                self.out[lead[0]] = first.replace(
+                    '"/></w:pPr>', '"/><w:pageBreakBefore/></w:pPr>', 1)
+        table = TableXml(model, layout, self.font, self.sizes)
+        out: list[str | bytes] = []
         for i, page in enumerate(layout.pages):
             if self.tlf is not None:
                 out.append(spacer(break_before=i > 0))
@@ -410,14 +414,14 @@ class _Body:
                                       break_before=True))
             if page.page_by:
                 out.append(page_by_xml(page.page_by, self.font, self.sizes, False))
-            out.append(page_table(model, layout, page, self.font, self.sizes, keep=not paged))
+            out.append(table.page(page, keep=not paged))
             if self.tlf is None:
                 out.append(notes_xml(notes_of(model), self.font, self.sizes))
                 if paged:
                     out.append(para(run(page_label(layout, i), rpr(self.font)), "TLFNote",
                                     jc="right"))
         out.append(spacer())  # a table may not end the body or touch the next table
-        self._emit("".join(out))
+        self._emit(*out)
 
     def _caption(self, entry: CaptionEntry, break_before: bool = False) -> str:
         """'Table ' + SEQ Table + ': ' + text, bookmarked for TOC \\c and cross-references."""

@@ -1,8 +1,8 @@
 """WordprocessingML building blocks for the DOCX writer, as XML strings.
 
-The document body is assembled as one string and parsed once. String building is far faster
-than python-docx's object API on long tables (DESIGN §6) and keeps every element, attribute
-and id under our control, which is what makes the output byte-stable.
+The document body is assembled as one string and written as it is (never parsed). String
+building is far faster than python-docx's object API on long tables (DESIGN §6) and keeps every
+element, attribute and id under our control, which is what makes the output byte-stable.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -32,6 +33,12 @@ def esc(text: str) -> str:
     """Escape text for element content or a double-quoted attribute. Characters XML cannot
     carry are refused (text_safety), not dropped: they are a mistake at the source."""
     return escape(checked(text), {'"': "&quot;"})
+
+
+def esc_text(text: str) -> str:
+    """Escape text for element content only: as `esc`, but quotes stay as they are, which is
+    how lxml writes them (so the body reads the same whether or not it went through lxml)."""
+    return escape(checked(text))
 
 
 def twips(inches: float) -> int:
@@ -103,7 +110,7 @@ def rpr(font: str, *, bold: bool = False, italic: bool = False, sup: bool = Fals
 def run(text: str, run_pr: str = "") -> str:
     """One run; '\\n' becomes a line break and '\\t' a tab."""
     if "\n" not in text and "\t" not in text:
-        body = f'<w:t xml:space="preserve">{esc(text)}</w:t>' if text else ""
+        body = f'<w:t xml:space="preserve">{esc_text(text)}</w:t>' if text else ""
         return f"<w:r>{run_pr}{body}</w:r>"
     pieces = []
     for i, line in enumerate(text.split("\n")):
@@ -113,13 +120,14 @@ def run(text: str, run_pr: str = "") -> str:
             if j:
                 pieces.append("<w:tab/>")
             if chunk:
-                pieces.append(f'<w:t xml:space="preserve">{esc(chunk)}</w:t>')
+                pieces.append(f'<w:t xml:space="preserve">{esc_text(chunk)}</w:t>')
     return f"<w:r>{run_pr}{''.join(pieces)}</w:r>"
 
 
 def field_begin(instr: str, run_pr: str = "") -> str:
     return (f'<w:r>{run_pr}<w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r>{run_pr}<w:instrText xml:space="preserve"> {esc(instr)} </w:instrText></w:r>'
+            f'<w:r>{run_pr}<w:instrText xml:space="preserve"> {esc_text(instr)} </w:instrText>'
+            "</w:r>"
             f'<w:r>{run_pr}<w:fldChar w:fldCharType="separate"/></w:r>')
 
 
@@ -238,17 +246,22 @@ def num(num_id: int, abstract_id: int, level: int = 0, start: int = 0) -> str:
             f"{override}</w:num>")
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a package with fixed entry times, order, compression and attributes."""
+def normalize_zip(data: bytes, parts: Mapping[str, Sequence[bytes]] | None = None) -> bytes:
+    """Rewrite a package with fixed entry times, order, compression and attributes; `parts`
+    (entry name -> its bytes in pieces) take the place of the package's entries of those
+    names, streamed into the zip piece by piece."""
+    parts = parts or {}
     with zipfile.ZipFile(io.BytesIO(data)) as src:
-        entries = {name: src.read(name) for name in src.namelist()}
+        entries = {name: parts.get(name) or [src.read(name)] for name in src.namelist()}
     names = sorted(entries, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(out, "w") as dst:  # deflate at zlib's default level, 6
         for name in names:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            dst.writestr(info, entries[name], compresslevel=6)
+            with dst.open(info, "w") as entry:
+                for piece in entries[name]:
+                    entry.write(piece)
     return out.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from lxml import etree
 
 from submission_kit.documents.model import Style
 from submission_kit.writers.docx_ooxml import (
@@ -30,12 +31,15 @@ def install_styles(word: DocxDocument, style: Style, geo: Geometry, language: st
     for old in root.findall(qn("w:docDefaults")):
         root.remove(old)
     root.insert(0, parse_xml(_doc_defaults(style, language)))
+    style_id = qn("w:styleId")
+    by_id: dict[str | None, list[etree._Element]] = {}
+    for old in root.iterchildren(qn("w:style")):
+        by_id.setdefault(old.get(style_id), []).append(old)
     for xml in _style_defs(style, geo):
         new = parse_xml(xml)
-        style_id = new.get(qn("w:styleId"))
-        for old in root.findall(qn("w:style")):
-            if old.get(qn("w:styleId")) == style_id:
-                root.remove(old)
+        for old in by_id.get(new.get(style_id), []):
+            root.remove(old)
+        by_id[new.get(style_id)] = [new]
         root.append(new)
 
 

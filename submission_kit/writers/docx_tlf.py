@@ -25,6 +25,8 @@ from submission_kit.writers.docx_ooxml import (
 _TEXT_STYLE = '<w:pStyle w:val="TableText"/>'
 _ROW_OPEN = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
 _HEAD_OPEN = "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+_CELL_CLOSE = "</w:p></w:tc>"
+_ROW_OPEN_B = _ROW_OPEN.encode()
 _PAD = 72  # left and right cell padding, twips (Sizes.pad_x = 3.6 pt)
 _CELL_MARGINS = (f'<w:tblCellMar><w:left w:w="{_PAD}" w:type="dxa"/>'
                  f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>')
@@ -78,25 +80,89 @@ def grid_twips(widths: tuple[float, ...]) -> list[int]:
     return cols
 
 
-def page_table(model: TableModel, layout: TableLayout, page: Page, font: str, sizes: Sizes,
-               keep: bool) -> str:
-    """One page of the table: header rows (repeated should Word ever break it) and the page's
-    rows; `keep` keeps every row with the next (a table that fits one page stays on one)."""
-    grid = grid_twips(layout.widths)
-    total = sum(grid)
+class TableXml:
+    """One table's WordprocessingML, page by page, as UTF-8 bytes. What every page repeats
+    (tblPr, tblGrid, the header rows) is built once per table, and so is the opening of each
+    body cell; a page's rows are then joined from cells kept per column and per distinct text,
+    each escaped and encoded once (a listing repeats its terms, arms and dates thousands of
+    times). No per-cell objects and no per-element lxml calls: the hot loop of a 5,000-row
+    listing is one dict lookup and one list append per cell. Bytes, not str: one non-ASCII
+    character (an em dash in the caption) would make every page a two-byte-per-character
+    string, twice the memory to join and then a slow encode."""
+
+    def __init__(self, model: TableModel, layout: TableLayout, font: str, sizes: Sizes
+                 ) -> None:
+        self.model, self.layout = model, layout
+        grid = grid_twips(layout.widths)
+        self._head = ("<w:tbl>" + _tbl_pr(model, sum(grid), sizes) + _grid(grid)
+                      + _header_rows(model, grid, font, sizes)).encode()
+        self._run_pr = rpr(font)
+        self._line = line = f'<w:spacing w:after="0" {_exact(sizes.table_line)}/>'
+        self._step = round(sizes.indent * 20)
+        self._stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
+        self._cell_ppr = []  # per value column: (width, the pPr after the style)
+        for w, inset in zip(grid[1:], layout.insets, strict=True):
+            pad = 0 if inset is None else round((inset - sizes.pad_x) * 20)
+            # Decimal-aligned columns by their inset, text columns (a listing's) flush left.
+            ind = "" if inset is None else f'<w:ind w:left="{pad}"/>'
+            self._cell_ppr.append((w, f'{line}{ind}<w:jc w:val="left"/></w:pPr>'))
+        self._cells: dict[bool, list[tuple[str, dict[str, bytes]]]] = {}
+        self._labels: dict[tuple[bool, int, str], bytes] = {}
+
+    def page(self, page: Page, keep: bool) -> bytes:
+        """One page: header rows (repeated should Word ever break it) and the page's rows;
+        `keep` keeps every row with the next (a table that fits one page stays on one)."""
+        columns = self._columns(keep)
+        labels, label = self._labels, self._label
+        out = [self._head]
+        append = out.append
+        for row, cells in self.layout.printed(self.model, page):
+            append(_ROW_OPEN_B)
+            key = (keep, row.indent, row.label)
+            append(labels.get(key) or label(key))
+            for (opening, known), text in zip(columns, cells, strict=False):
+                xml = known.get(text)
+                if xml is None:
+                    xml = known[text] = (opening + self._run(text) + _CELL_CLOSE).encode()
+                append(xml)
+            append(b"</w:tr>")
+        append(b"</w:tbl>")
+        return b"".join(out)
+
+    def _run(self, text: str) -> str:
+        return run(text, self._run_pr) if text else ""
+
+    def _columns(self, keep: bool) -> list[tuple[str, dict[str, bytes]]]:
+        found = self._cells.get(keep)
+        if found is None:
+            style = _TEXT_STYLE + ("<w:keepNext/>" if keep else "")
+            found = self._cells[keep] = [
+                (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>{style}'
+                 + ppr, {}) for w, ppr in self._cell_ppr]
+        return found
+
+    def _label(self, key: tuple[bool, int, str]) -> bytes:
+        """The stub cell of a row: its label, indented by level."""
+        keep, indent, text = key
+        ind = f'<w:ind w:left="{self._step * indent}"/>' if indent > 0 else ""
+        style = _TEXT_STYLE + ("<w:keepNext/>" if keep else "")
+        xml = self._labels[key] = (f"{self._stub_open}<w:p><w:pPr>{style}{self._line}{ind}"
+                                   f"</w:pPr>{self._run(text)}{_CELL_CLOSE}").encode()
+        return xml
+
+
+def _tbl_pr(model: TableModel, total: int, sizes: Sizes) -> str:
     pad_y = round(sizes.pad_y * 20)
-    tbl_pr = (f'<w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
-              f"<w:tblBorders><w:bottom {RULE}/></w:tblBorders>"
-              f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="{pad_y}" w:type="dxa"/>'
-              f'<w:left w:w="{_PAD}" w:type="dxa"/><w:bottom w:w="{pad_y}" w:type="dxa"/>'
-              f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>{_LOOK}'
-              f'<w:tblCaption w:val="{esc(model.caption)}"/></w:tblPr>')
-    cols = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in grid) + "</w:tblGrid>"
-    rows = _body_rows(model, layout, page, grid, font, sizes)
-    if keep:
-        rows = [r.replace(_TEXT_STYLE, _TEXT_STYLE + "<w:keepNext/>") for r in rows]
-    return ("<w:tbl>" + tbl_pr + cols + _header_rows(model, grid, font, sizes)
-            + "".join(rows) + "</w:tbl>")
+    return (f'<w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>'
+            f"<w:tblBorders><w:bottom {RULE}/></w:tblBorders>"
+            f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="{pad_y}" w:type="dxa"/>'
+            f'<w:left w:w="{_PAD}" w:type="dxa"/><w:bottom w:w="{pad_y}" w:type="dxa"/>'
+            f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>{_LOOK}'
+            f'<w:tblCaption w:val="{esc(model.caption)}"/></w:tblPr>')
+
+
+def _grid(grid: list[int]) -> str:
+    return "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in grid) + "</w:tblGrid>"
 
 
 def _head_cell(text: str, width: int, font: str, sizes: Sizes, *, span: int = 1,
@@ -134,31 +200,6 @@ def _header_rows(model: TableModel, grid: list[int], font: str, sizes: Sizes) ->
               for i, (t, w) in enumerate(zip(texts, grid, strict=False))]
     out.append(_HEAD_OPEN + "".join(labels) + "</w:tr>")
     return "".join(out)
-
-
-def _body_rows(model: TableModel, layout: TableLayout, page: Page, grid: list[int], font: str,
-               sizes: Sizes) -> list[str]:
-    """The page's rows from prebuilt string pieces: the hot loop of a 5,000-row listing."""
-    run_pr = rpr(font)
-    line = f'<w:spacing w:after="0" {_exact(sizes.table_line)}/>'
-    step = round(sizes.indent * 20)
-    stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
-    cell_open = []
-    for w, inset in zip(grid[1:], layout.insets, strict=True):
-        ind = "" if inset is None else f'<w:ind w:left="{round((inset - sizes.pad_x) * 20)}"/>'
-        # Decimal-aligned columns by their inset, text columns (a listing's) flush left.
-        cell_open.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
-                         f'{_TEXT_STYLE}{line}{ind}<w:jc w:val="left"/></w:pPr>')
-    rows = []
-    for row, cells in layout.printed(model, page):
-        ind = f'<w:ind w:left="{step * row.indent}"/>' if row.indent > 0 else ""
-        parts = [_ROW_OPEN, stub_open, f"<w:p><w:pPr>{_TEXT_STYLE}{line}{ind}</w:pPr>",
-                 run(row.label, run_pr) if row.label else "", "</w:p></w:tc>"]
-        for opening, text in zip(cell_open, cells, strict=False):
-            parts.extend((opening, run(text, run_pr) if text else "", "</w:p></w:tc>"))
-        parts.append("</w:tr>")
-        rows.append("".join(parts))
-    return rows
 
 
 def simple_table_xml(header: list[str], rows: list[list[str]], width: int) -> str:
