@@ -2,6 +2,7 @@
 
     python bench/run.py [--repeat N] [--subjects N] [--jobs N]
     python bench/run.py --listing 1000 5000
+    python bench/run.py --incremental      (rebuild times: bench/incremental.py)
 
 --subjects also simulates a demo study of that size (e.g. 10000) and builds it the same way.
 --writers times the writers alone on long tables: the DOCX writer on the 5,000-row listing
@@ -314,8 +315,17 @@ def main() -> None:
     parser.add_argument("--listing", type=int, nargs="*", default=[])
     parser.add_argument("--cell-api-rows", type=int, default=1000)
     parser.add_argument("--html-rows", type=int, default=1000)
+    parser.add_argument("--incremental", action="store_true",
+                        help="cold build, then no-change, one-section, one-table and "
+                             "one-dataset rebuilds (bench/incremental.py)")
     args = parser.parse_args()
     print(load())
+    if args.incremental:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from incremental import time_incremental
+
+        time_incremental(args.repeat, args.jobs)
+        return
     if args.listing:
         for rows in args.listing:
             time_listing(rows, args.cell_api_rows, args.html_rows)

@@ -236,8 +236,6 @@ def _study(args: argparse.Namespace) -> Study:
 
 
 def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
-    from submission_kit.build import BuildOptions, build
-
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
@@ -251,6 +249,8 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
             "`--plan` lists each output's inputs)"))
         return 0
     reporter.status(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
+    from submission_kit.build import BuildOptions, build  # the analysis stack: seconds to load
+
     options = BuildOptions(args.out, tuple(args.only), formats, args.jobs, mock=args.mock)
     with build_progress(reporter) as (progress, expect):
         report = build(study, options, progress, expect)

@@ -17,6 +17,7 @@ import pytest
 
 from submission_kit.build import BuildOptions, build
 from submission_kit.cli import DEMO_STUDY, main
+from submission_kit.diff.changes import SEP
 from submission_kit.study import load_study
 
 DEMO_TOML = DEMO_STUDY.read_text(encoding="utf-8")
@@ -211,7 +212,8 @@ def test_only_marks_outputs_it_left_out_of_date_as_stale(study_dir, first, tmp_p
     assert "out of date" in err
     # The digest says which number moved, from what to what (mean age, one subject + 1 year).
     assert "Changed since the previous build" in err
-    assert re.search(r"Table 14\.1\.3 › Age \(years\) > Mean \(SD\) › .*→", err), err
+    sep = re.escape(SEP)
+    assert re.search(rf"Table 14\.1\.3{sep}Age \(years\) > Mean \(SD\){sep}.*→", err), err
     nodes = _manifest(out)["nodes"]
     assert "stale" not in nodes["table:14.1.3"]
     assert nodes["document:demography"]["stale"] == ["data:adsl changed"]

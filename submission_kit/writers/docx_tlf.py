@@ -102,9 +102,9 @@ class TableXml:
         self._stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
         self._cell_ppr = []  # per value column: (width, the pPr after the style)
         for w, inset in zip(grid[1:], layout.insets, strict=True):
-            pad = 0 if inset is None else round((inset - sizes.pad_x) * 20)
             # Decimal-aligned columns by their inset, text columns (a listing's) flush left.
-            ind = "" if inset is None else f'<w:ind w:left="{pad}"/>'
+            ind = ("" if inset is None
+                   else f'<w:ind w:left="{round((inset - sizes.pad_x) * 20)}"/>')
             self._cell_ppr.append((w, f'{line}{ind}<w:jc w:val="left"/></w:pPr>'))
         self._cells: dict[bool, list[tuple[str, dict[str, bytes]]]] = {}
         self._labels: dict[tuple[bool, int, str], bytes] = {}
