@@ -9,7 +9,7 @@ that keeps two builds apart, are in `submission_kit.publish`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from submission_kit.documents.render import RenderedDocument, render_document, r
 from submission_kit.documents.results_view import as_trace_json
 from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
+from submission_kit.executors import check_executor, open_executor
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
 from submission_kit.study import OutputConfig, Study
@@ -40,6 +41,7 @@ class BuildOptions:
     only: tuple[str, ...] = ()  # output ids ("14.1.3"), file stems ("t-14-1-3") or doc ids
     formats: tuple[str, ...] = FORMATS
     jobs: int = 1
+    executor: str = "local"  # or "dask://HOST:PORT": where DOCX/PDF rendering runs
     mock: bool = False  # tables as shells with placeholders; no data read
 
 
@@ -229,19 +231,19 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
     return ready, render
 
 
-def render_files(render: Mapping[str, tuple[str, Document]], jobs: int,
+def render_files(render: Mapping[str, tuple[str, Document]], pool: Executor | None,
                  progress: Progress) -> dict[str, bytes]:
+    """DOCX/PDF bytes for each path: here, or on the executor's workers (--jobs, --executor)."""
     paths = sorted(render)
-    if jobs <= 1 or len(paths) <= 1:
+    if pool is None or len(paths) <= 1:
         out = {}
         for path in paths:
             progress(f"Writing {path}")
             out[path] = _render(*render[path])
         return out
-    progress(f"Writing {len(paths)} files with {jobs} processes")
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        rendered = pool.map(_render, *zip(*(render[p] for p in paths), strict=True))
-        return dict(zip(paths, rendered, strict=True))
+    progress(f"Writing {len(paths)} files in parallel")
+    rendered = pool.map(_render, *zip(*(render[p] for p in paths), strict=True))
+    return dict(zip(paths, rendered, strict=True))
 
 
 def build(study: Study, options: BuildOptions, progress: Progress = lambda message: None,
@@ -256,19 +258,21 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
         raise UserError(f"--format {bad[0]!r}: use docx, pdf or docx,pdf")
     check_output_dir(study, options.out_dir)  # refuse before minutes of analysis, not after
     out = options.out_dir.resolve()
-    with output_lock(options.out_dir):
+    check_executor(options.executor)
+    with output_lock(options.out_dir), open_executor(options.executor, options.jobs) as pool:
         _check_only(study, options)
         if options.mock:  # shells: nothing cached, no data, no node records
             computed = compute_mock(study)
             ready, render = plan_files(study, computed, options)
             expect(len(render) + 1)
-            outcome = Outcome({**ready, **render_files(render, options.jobs, progress)},
+            outcome = Outcome({**ready, **render_files(render, pool, progress)},
                               formats=options.formats)
             cache = Cache(None)
         else:
             previous = read_records(read_previous(out))
             cache = Cache(out / ".cache" if previous else None)
-            outcome = build_nodes(study, options, cache, previous, out, progress, expect)
+            outcome = build_nodes(study, options, cache, previous, out, pool, progress,
+                                  expect)
         before = _previous_build(out) if outcome.rebuilt and not options.mock else None
         progress("Publishing output")
         publish(study, outcome, cache, options)

@@ -82,7 +82,10 @@ COMMAND_HELP = {
                  "  submission-kit validate --study mystudy --json > validate.json"),
     "list": ("list the tables, figures and documents a study builds",
              "  submission-kit list --study examples/cdiscpilot01\n"
-             "  submission-kit list --json"),
+             "  submission-kit list --available --study mystudy"),
+    "add": ("append an output's example configuration block to a study.toml",
+            "  submission-kit add t-14-3-1-5 --study mystudy\n"
+            "  submission-kit add fda-meeting-package --study mystudy"),
     "verify": ("check a build folder against its manifest: files intact, inputs unchanged",
                "  submission-kit verify output\n"
                "  submission-kit verify output --json > verify.json"),
@@ -121,6 +124,11 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
              "recorded hash, next to DIR, beside it or in the current folder)")
     commands["verify"].add_argument("--json", action="store_true",
                                     help="print a JSON document on stdout, for scripts and CI")
+    commands["list"].add_argument(
+        "--available", action="store_true",
+        help="every table, figure and document the tool ships, what each needs and whether "
+             "the study has it (default: only what the study configures)")
+    _add_args(commands["add"])
     commands["init"].add_argument("dir", type=Path, metavar="DIR",
                                   help="a new or empty folder")
     _demo_data_args(commands["demo-data"])
@@ -159,11 +167,25 @@ def _build_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="processes for rendering DOCX/PDF (default: the number of cores, "
                         "%(default)s here)")
+    b.add_argument("--executor", default="local", metavar="WHERE",
+                   help="where DOCX/PDF rendering runs: local worker processes, or "
+                        "dask://HOST:PORT, a Dask scheduler (pip install 'submission-kit[dask]')"
+                        " (default: %(default)s)")
     b.add_argument("--plan", action="store_true",
                    help="print what would be rebuilt and why (the inputs that changed); build "
                         "nothing")
     b.add_argument("--mock", action="store_true",
                    help="write every table as a mock shell (xx.x placeholders); reads no data")
+
+
+def _add_args(a: argparse.ArgumentParser) -> None:
+    a.add_argument("id", metavar="ID",
+                   help="an output of `submission-kit list --available`: t-14-1-3, f-14-2-1, "
+                        "fda-meeting-package (a number such as 14.1.3 when only one output "
+                        "has it)")
+    a.add_argument("--study", type=Path, default=None, metavar="PATH",
+                   help="the study folder or study.toml to add to (default: study.toml in "
+                        "the current folder; the bundled demo is never edited)")
 
 
 def _demo_data_args(d: argparse.ArgumentParser) -> None:
@@ -251,7 +273,8 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.status(Text("Building ") + Text(study.id, style="bold") + Text(f" from {study.path}"))
     from submission_kit.build import BuildOptions, build  # the analysis stack: seconds to load
 
-    options = BuildOptions(args.out, tuple(args.only), formats, args.jobs, mock=args.mock)
+    options = BuildOptions(args.out, tuple(args.only), formats, args.jobs, args.executor,
+                           mock=args.mock)
     with build_progress(reporter) as (progress, expect):
         report = build(study, options, progress, expect)
     took = f" in {time.perf_counter() - start:.1f}s"
@@ -334,6 +357,8 @@ def cmd_list(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.build import load_specs
 
     study = _study(args)
+    if args.available:
+        return _list_available(study, args.json, reporter)
     specs = load_specs(study)
     if args.json:
         print_json(study_document("list", study, specs, None))
@@ -345,6 +370,37 @@ def cmd_list(args: argparse.Namespace, reporter: Reporter) -> int:
     for doc in study.documents:
         reporter.listing(f"  document {doc.id:30} {doc.title}  [{doc.template}; "
                          f"{', '.join(doc.formats)}]")
+    return 0
+
+
+def _list_available(study: Study, as_json: bool, reporter: Reporter) -> int:
+    from submission_kit.catalogue import as_json as catalogue_json
+    from submission_kit.catalogue import as_text, statuses
+    from submission_kit.cli_output import JSON_SCHEMA
+
+    found = statuses(study)
+    if as_json:
+        print_json(catalogue_json(found, study, JSON_SCHEMA))
+        return 0
+    for line in as_text(found, study):
+        reporter.listing(line)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
+    from submission_kit.catalogue import add, statuses
+    from submission_kit.study import load_study
+
+    entry, path = add(args.id, args.study)
+    reporter.answer(f"Added {entry.header} ({entry.title}) to {path}")
+    try:
+        problems = statuses(load_study(path), [entry])[0].problems
+    except UserError as exc:  # the study had a problem before; the block is written
+        problems = (exc.message,)
+    for problem in problems:
+        reporter.warn(f"{entry.id} will not build until this is fixed: {problem}")
+    reporter.answer(f"Edit the block to fit the study, then:\n"
+                    f"  submission-kit validate --study {shlex.quote(str(path))}")
     return 0
 
 
@@ -411,7 +467,7 @@ def cmd_demo_data(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "verify": cmd_verify,
-            "init": cmd_init,
+            "init": cmd_init, "add": cmd_add,
             "demo-data": cmd_demo_data, "diff": run_diff}
 
 

@@ -12,6 +12,7 @@ its text read. `buildgraph` explains the input names; `cache` stores what nodes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def static_inputs(study: Study, node: tuple[OutputConfig, OutputSpec[Any], Outpu
 
 
 def build_nodes(study: Study, options: BuildOptions, cache: Cache,
-                previous: Mapping[str, NodeRecord], out_dir: Path,
+                previous: Mapping[str, NodeRecord], out_dir: Path, pool: Executor | None,
                 progress: Progress, expect: Callable[[int], None]) -> Outcome:
     now = Inputs(study)
     everything = load_specs(study)
@@ -131,8 +132,8 @@ def build_nodes(study: Study, options: BuildOptions, cache: Cache,
                                    if n.hit is not None and "results" in n.hit.objects})
     _analyse(study, nodes, results, now, previous, outcome, progress, expect)
     models = _lay_out(nodes, results, cache)
-    _output_files(study, nodes, results, models, cache, options, outcome, progress)
-    _documents(study, options, nodes, results, models, cache, now, outcome, progress)
+    _output_files(study, nodes, results, models, cache, options, pool, outcome, progress)
+    _documents(study, options, nodes, results, models, cache, now, pool, outcome, progress)
     if not options.only:
         _ard(nodes, results, cache, outcome)
     _carry_over(study, options, cache, previous, now, out_dir, outcome)
@@ -178,7 +179,7 @@ def _lay_out(nodes: Mapping[str, _Node], results: _LazyResults, cache: Cache
 
 def _output_files(study: Study, nodes: Mapping[str, _Node], results: _LazyResults,
                   models: Mapping[str, Model], cache: Cache, options: BuildOptions,
-                  outcome: Outcome, progress: Progress) -> None:
+                  pool: Executor | None, outcome: Outcome, progress: Progress) -> None:
     render = {}
     ready: dict[str, dict[str, bytes]] = {}
     for name, node in nodes.items():
@@ -188,7 +189,7 @@ def _output_files(study: Study, nodes: Mapping[str, _Node], results: _LazyResult
         files, to_render = _node_files(study, node, results, models[name], options)
         ready[name] = files
         render.update({path: (name, job) for path, job in to_render.items()})
-    rendered = render_files({p: job for p, (_, job) in render.items()}, options.jobs, progress)
+    rendered = render_files({p: job for p, (_, job) in render.items()}, pool, progress)
     for name in ready:
         files = {**ready[name], **{p: rendered[p] for p, (n, _) in render.items() if n == name}}
         node = nodes[name]
@@ -222,7 +223,7 @@ def _node_files(study: Study, node: _Node, results: _LazyResults, model: Model,
 
 def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
                results: _LazyResults, models: Mapping[str, Model], cache: Cache, now: Inputs,
-               outcome: Outcome, progress: Progress) -> None:
+               pool: Executor | None, outcome: Outcome, progress: Progress) -> None:
     wanted = [d for d in study.documents if not options.only or d.id in options.only]
     tables = {m.id: m for m in models.values() if isinstance(m, TableModel)}
     figures = {m.id: m for m in models.values() if isinstance(m, FigureModel)}
@@ -243,7 +244,7 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
         }
         jobs = {f"documents/{doc.id}.{fmt}": (fmt, rendered.document)
                 for fmt in doc.formats if fmt in options.formats}
-        files.update(render_files(jobs, options.jobs, progress))
+        files.update(render_files(jobs, pool, progress))
         cache.add(name, inputs, files)
         outcome.files.update(files)
         outcome.records[name] = NodeRecord(inputs, _hashes(files))
