@@ -132,8 +132,12 @@ def build_nodes(study: Study, options: BuildOptions, cache: Cache,
                                    if n.hit is not None and "results" in n.hit.objects})
     _analyse(study, nodes, results, now, previous, outcome, progress, expect)
     models = _lay_out(nodes, results, cache)
-    _output_files(study, nodes, results, models, cache, options, pool, outcome, progress)
-    _documents(study, options, nodes, results, models, cache, now, pool, outcome, progress)
+    pending = [*_documents(study, options, nodes, results, models, cache, now, outcome,
+                           progress, expect),
+               *_output_files(study, nodes, results, models, cache, options, outcome)]
+    jobs = sum(len(p.render) for p in pending)
+    expect((1 if pool is not None and jobs > 1 else jobs) + 1)  # + "Publishing output"
+    _render_pending(pending, pool, cache, outcome, progress)
     if not options.only:
         _ard(nodes, results, cache, outcome)
     _carry_over(study, options, cache, previous, now, out_dir, outcome)
@@ -177,30 +181,45 @@ def _lay_out(nodes: Mapping[str, _Node], results: _LazyResults, cache: Cache
     return models
 
 
+@dataclass
+class _Pending:
+    """A node to rebuild: its inputs, the files ready now, the DOCX/PDF still to render."""
+
+    name: str
+    inputs: dict[str, str]
+    ready: dict[str, bytes]
+    render: dict[str, Any]  # path -> (format, Document)
+    objects: dict[str, Any] = field(default_factory=dict)  # cached with it: results, model
+
+
 def _output_files(study: Study, nodes: Mapping[str, _Node], results: _LazyResults,
                   models: Mapping[str, Model], cache: Cache, options: BuildOptions,
-                  pool: Executor | None, outcome: Outcome, progress: Progress) -> None:
-    render = {}
-    ready: dict[str, dict[str, bytes]] = {}
+                  outcome: Outcome) -> list[_Pending]:
+    pending = []
     for name, node in nodes.items():
         if node.hit is not None:
             _reuse(name, node.hit.record, cache, _keep(options), outcome)
             continue
-        files, to_render = _node_files(study, node, results, models[name], options)
-        ready[name] = files
-        render.update({path: (name, job) for path, job in to_render.items()})
-    rendered = render_files({p: job for p, (_, job) in render.items()}, pool, progress)
-    for name in ready:
-        files = {**ready[name], **{p: rendered[p] for p, (n, _) in render.items() if n == name}}
-        node = nodes[name]
-        aid = node.ctx.analysis_id
+        ready, render = _node_files(study, node, results, models[name], options)
         objects: dict[str, Any] = {"model": models[name]}
-        if aid in results.computed:
-            objects["results"] = results.computed[aid]
-        cache.add(name, node.inputs, files, objects)
+        if node.ctx.analysis_id in results.computed:
+            objects["results"] = results.computed[node.ctx.analysis_id]
+        pending.append(_Pending(name, node.inputs, ready, render, objects))
+    return pending
+
+
+def _render_pending(pending: list[_Pending], pool: Executor | None, cache: Cache,
+                    outcome: Outcome, progress: Progress) -> None:
+    """Every file still to render, in one batch (documents first: the longest jobs), so the
+    workers stay busy across nodes; then each node's files are recorded and cached."""
+    jobs = {path: job for p in pending for path, job in p.render.items()}
+    rendered = render_files(jobs, pool, progress)
+    for p in pending:
+        files = {**p.ready, **{path: rendered[path] for path in p.render}}
+        cache.add(p.name, p.inputs, files, p.objects)
         outcome.files.update(files)
-        outcome.records[name] = NodeRecord(node.inputs, _hashes(files))
-        outcome.rebuilt.append(name)
+        outcome.records[p.name] = NodeRecord(p.inputs, _hashes(files))
+        outcome.rebuilt.append(p.name)
 
 
 def _node_files(study: Study, node: _Node, results: _LazyResults, model: Model,
@@ -223,17 +242,20 @@ def _node_files(study: Study, node: _Node, results: _LazyResults, model: Model,
 
 def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
                results: _LazyResults, models: Mapping[str, Model], cache: Cache, now: Inputs,
-               pool: Executor | None, outcome: Outcome, progress: Progress) -> None:
+               outcome: Outcome, progress: Progress, expect: Callable[[int], None]
+               ) -> list[_Pending]:
     wanted = [d for d in study.documents if not options.only or d.id in options.only]
     tables = {m.id: m for m in models.values() if isinstance(m, TableModel)}
     figures = {m.id: m for m in models.values() if isinstance(m, FigureModel)}
     by_analysis = {n.ctx.analysis_id: n for n in nodes.values()}
+    pending = []
     for doc in wanted:
         name = document_node(doc.id)
         hit = cache.find(name, now, [f for f in options.formats if f in doc.formats])
         if hit is not None:
             _reuse(name, hit.record, cache, _keep(options), outcome)
             continue
+        expect(1)
         progress(f"Assembling document {doc.id}")
         rendered = render_document(study, doc, results, tables, figures)
         inputs = now.values(_document_inputs(study, rendered, nodes, by_analysis))
@@ -244,11 +266,8 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
         }
         jobs = {f"documents/{doc.id}.{fmt}": (fmt, rendered.document)
                 for fmt in doc.formats if fmt in options.formats}
-        files.update(render_files(jobs, pool, progress))
-        cache.add(name, inputs, files)
-        outcome.files.update(files)
-        outcome.records[name] = NodeRecord(inputs, _hashes(files))
-        outcome.rebuilt.append(name)
+        pending.append(_Pending(name, inputs, files, jobs))
+    return pending
 
 
 def _document_inputs(study: Study, rendered: RenderedDocument,
