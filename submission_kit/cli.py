@@ -89,6 +89,9 @@ COMMAND_HELP = {
     "verify": ("check a build folder against its manifest: files intact, inputs unchanged",
                "  submission-kit verify output\n"
                "  submission-kit verify output --json > verify.json"),
+    "export": ("copy a build's deliverables into eCTD module folders, with a checksum listing",
+               "  submission-kit export output submission --ectd\n"
+               "  submission-kit export output submission --ectd --indication als"),
     "init": ("write an editable copy of the demo study (config, data, templates) into DIR",
              "  submission-kit init mystudy"),
     "demo-data": ("simulate the demo ADaM datasets into DIR",
@@ -116,6 +119,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
         _study_arg(commands[name])
         commands[name].add_argument("--json", action="store_true",
                                     help="print a JSON document on stdout, for scripts and CI")
+    _export_args(commands["export"])
     commands["verify"].add_argument("dir", type=Path, metavar="DIR",
                                     help="a build folder (it holds manifest.json)")
     commands["verify"].add_argument(
@@ -186,6 +190,17 @@ def _add_args(a: argparse.ArgumentParser) -> None:
     a.add_argument("--study", type=Path, default=None, metavar="PATH",
                    help="the study folder or study.toml to add to (default: study.toml in "
                         "the current folder; the bundled demo is never edited)")
+
+
+def _export_args(e: argparse.ArgumentParser) -> None:
+    e.add_argument("out", type=Path, metavar="OUT_DIR", help="a build folder (intact and current)")
+    e.add_argument("dest", type=Path, metavar="DEST", help="a new or empty folder")
+    e.add_argument("--ectd", action="store_true", required=True,
+                   help="place the PDFs in eCTD module folders (m1/us, m1/eu, m5/53-...); the "
+                        "eCTD XML backbone is not built")
+    e.add_argument("--indication", default=None, metavar="SLUG",
+                   help="the indication folder under m5/.../535-rep-effic-safety-stud "
+                        "(default: the study id)")
 
 
 def _demo_data_args(d: argparse.ArgumentParser) -> None:
@@ -428,6 +443,17 @@ def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
     return 1
 
 
+def cmd_export(args: argparse.Namespace, reporter: Reporter) -> int:
+    from submission_kit.export import export_ectd
+
+    placed = export_ectd(args.out, args.dest, args.indication)
+    for item in placed:
+        reporter.listing(f"  {item.target}  <-  {item.source}")
+    reporter.answer(Text(f"Exported {len(placed)} PDFs", style="green") + Text(
+        f" into {args.dest} (checksums in SHA256SUMS, what went where in export-listing.txt)"))
+    return 0
+
+
 def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.locations import BUNDLED
 
@@ -467,7 +493,7 @@ def cmd_demo_data(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "verify": cmd_verify,
-            "init": cmd_init, "add": cmd_add,
+            "export": cmd_export, "init": cmd_init, "add": cmd_add,
             "demo-data": cmd_demo_data, "diff": run_diff}
 
 

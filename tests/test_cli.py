@@ -266,9 +266,11 @@ EXPECTED_DEFAULTS = {
     "build": ["(default: the bundled demo study)", "(default: ./output)",
               "(default: docx,pdf)", "(default: the number of cores", "(default: everything)"],
     "validate": ["(default: the bundled demo study)"],
-    "list": ["(default: the bundled demo study)"],
+    "list": ["(default: the bundled demo study)", "(default: only what the study configures)"],
+    "add": ["(default: study.toml in the current folder"],
     "init": [],  # DIR only: nothing to default
     "verify": ["(default: the study.toml with the recorded hash"],
+    "export": ["(default: the study id)"],
     "demo-data": ["(default: 220)", "(default: 20170601)", "(default: xpt)"],
 }
 

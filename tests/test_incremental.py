@@ -2,8 +2,8 @@
 the rest from the cache with the same bytes, says what it would do (--plan), never vouches
 for a stale file (--only), and `verify` rechecks a folder against its manifest.
 
-A small study keeps this fast: two tables that read different datasets (14.1.3: ADSL;
-14.3.4.1: ADSL and ADLB) and two documents, each placing one of them.
+A small study keeps this fast (`small_study`, `small_build` in conftest.py): two tables that read
+different datasets (14.1.3: ADSL; 14.3.4.1: ADSL and ADLB) and two documents, each placing one.
 """
 
 import json
@@ -16,67 +16,15 @@ import pandas as pd
 import pytest
 
 from submission_kit.build import BuildOptions, build
-from submission_kit.cli import DEMO_STUDY, main
+from submission_kit.cli import main
 from submission_kit.diff.changes import SEP
 from submission_kit.study import load_study
 
-DEMO_TOML = DEMO_STUDY.read_text(encoding="utf-8")
-KEEP = ("study", "data", "data.datasets", "treatment", "populations", "style",
-        'tables."14.1.3"', 'tables."14.3.4.1"')
 
-
-def _sections(text: str) -> dict[str, str]:
-    """The demo study.toml cut at its section headers: header -> the block's text."""
-    blocks, header = {}, ""
-    for line in text.splitlines(keepends=True):
-        match = re.match(r"^\[([^\[\]]+)\]\s*$", line)
-        if match:
-            header = match.group(1)
-        blocks[header] = blocks.get(header, "") + line
-    return blocks
-
-
-def _write_study(folder: Path) -> Path:
-    blocks = _sections(DEMO_TOML)
-    text = "".join(blocks[h] for h in KEEP)
-    text += """
-[documents.demography]
-template = "demography.md.j2"
-title = "Demography Brief"
-formats = ["docx", "pdf"]
-
-[documents.laboratory]
-template = "laboratory.md.j2"
-title = "Laboratory Brief"
-formats = ["pdf"]
-
-[paths]
-templates = "templates"
-"""
-    (folder / "templates").mkdir()
-    (folder / "templates/demography.md.j2").write_text(
-        "# Demography\n\nThe demographics of the ITT population.\n\n{{ table('14.1.3') }}\n")
-    (folder / "templates/laboratory.md.j2").write_text(
-        "# Laboratory\n\nShifts from baseline.\n\n{{ table('14.3.4.1') }}\n")
-    (folder / "study.toml").write_text(text, encoding="utf-8")
-    return folder / "study.toml"
-
-
-@pytest.fixture(scope="module")
-def study_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("small-study")
-    shutil.copytree(DEMO_STUDY.parent / "data", folder / "data")
-    _write_study(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def first(study_dir, tmp_path_factory) -> Path:
-    """A cold build of the small study, never changed: tests copy it."""
-    out = tmp_path_factory.mktemp("first") / "output"
-    report = build(load_study(study_dir / "study.toml"), BuildOptions(out_dir=out))
-    assert set(report.rebuilt) == set(report.nodes)
-    return out
+@pytest.fixture
+def first(small_build: Path) -> Path:
+    """The small study's cold build (session-wide; tests copy it, never change it)."""
+    return small_build
 
 
 def _copy(study_dir: Path, first: Path, tmp_path: Path) -> tuple[Path, Path]:
@@ -125,9 +73,9 @@ def test_sha256sums_verifies_with_sha256sum(first):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_no_change_rebuild_does_nothing_and_changes_no_byte(study_dir, first, tmp_path,
+def test_no_change_rebuild_does_nothing_and_changes_no_byte(small_study, first, tmp_path,
                                                             capsys):
-    study, out = _copy(study_dir, first, tmp_path)
+    study, out = _copy(small_study, first, tmp_path)
     before = _outputs(out)
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     assert main(["build", "--study", str(study), "--out", str(out)]) == 0
@@ -140,8 +88,8 @@ def test_no_change_rebuild_does_nothing_and_changes_no_byte(study_dir, first, tm
     assert main(["verify", str(out)]) == 0  # finds the study next to the output by its hash
 
 
-def test_changed_template_rebuilds_only_its_document(study_dir, first, tmp_path, capsys):
-    study, out = _copy(study_dir, first, tmp_path)
+def test_changed_template_rebuilds_only_its_document(small_study, first, tmp_path, capsys):
+    study, out = _copy(small_study, first, tmp_path)
     before = _outputs(out)
     template = study.parent / "templates/laboratory.md.j2"
     template.write_text(template.read_text() + "\nReviewed by the safety physician.\n")
@@ -158,9 +106,9 @@ def test_changed_template_rebuilds_only_its_document(study_dir, first, tmp_path,
                        "manifest.json", "SHA256SUMS"}
 
 
-def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(study_dir, first,
+def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(small_study, first,
                                                                      tmp_path):
-    study, out = _copy(study_dir, first, tmp_path)
+    study, out = _copy(small_study, first, tmp_path)
     before = _outputs(out)
     adlb_path = study.parent / "data/adlb.parquet"
     adlb = pd.read_parquet(adlb_path)
@@ -179,10 +127,10 @@ def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(study_dir, fi
         before["manifest.json"])["inputs"]}["adlb"]["sha256"]
 
 
-def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(study_dir, first, tmp_path):
+def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(small_study, first, tmp_path):
     """Change a table parameter, build, change it back, build: the cache serves the first
     version again, byte for byte the cold build's files."""
-    study, out = _copy(study_dir, first, tmp_path)
+    study, out = _copy(small_study, first, tmp_path)
     original = study.read_text()
     study.write_text(original.replace('[tables."14.1.3"]\npopulation = "ITT"',
                                       '[tables."14.1.3"]\npopulation = "ITT"\n'
@@ -199,10 +147,10 @@ def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(study_dir, first, tm
     assert {p for p in cold if cold[p] != again.get(p)} == set()
 
 
-def test_only_marks_outputs_it_left_out_of_date_as_stale(study_dir, first, tmp_path, capsys):
+def test_only_marks_outputs_it_left_out_of_date_as_stale(small_study, first, tmp_path, capsys):
     """After a data change, --only 14.1.3 rebuilds the table; the document that places it is
     kept but marked stale in the manifest, and verify says so (exit 1)."""
-    study, out = _copy(study_dir, first, tmp_path)
+    study, out = _copy(small_study, first, tmp_path)
     adsl_path = study.parent / "data/adsl.parquet"
     adsl = pd.read_parquet(adsl_path)
     adsl.loc[adsl.index[0], "AGE"] = adsl["AGE"].iloc[0] + 1
@@ -224,8 +172,8 @@ def test_only_marks_outputs_it_left_out_of_date_as_stale(study_dir, first, tmp_p
     assert main(["verify", str(out)]) == 0
 
 
-def test_verify_finds_altered_missing_and_unlisted_files(study_dir, first, tmp_path, capsys):
-    study, out = _copy(study_dir, first, tmp_path)
+def test_verify_finds_altered_missing_and_unlisted_files(small_study, first, tmp_path, capsys):
+    study, out = _copy(small_study, first, tmp_path)
     assert main(["verify", str(out), "--study", str(study)]) == 0
     assert "OK" in capsys.readouterr().out
     (out / "tables/t-14-1-3.json").write_text("{}")
@@ -239,8 +187,8 @@ def test_verify_finds_altered_missing_and_unlisted_files(study_dir, first, tmp_p
     assert main(["verify", str(tmp_path / "study")]) == 2
 
 
-def test_a_damaged_cache_entry_is_rebuilt_not_trusted(study_dir, first, tmp_path):
-    study, out = _copy(study_dir, first, tmp_path)
+def test_a_damaged_cache_entry_is_rebuilt_not_trusted(small_study, first, tmp_path):
+    study, out = _copy(small_study, first, tmp_path)
     record = json.loads((out / ".cache/nodes/table-14.1.3.json").read_text())[0]
     for sha in record["files"].values():
         (out / ".cache/blobs" / sha).write_bytes(b"tampered")
