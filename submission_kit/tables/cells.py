@@ -99,12 +99,12 @@ class Shown:
             return Cell("xx", self._ref(key))
         return Cell(fmt.fmt_int(self.value(key)), self._ref(key))  # type: ignore[arg-type]
 
-    def n_pct(self, key: str, denominator: int | str) -> Cell:
-        """'12 (5.1)' of the column N; '0' alone for zero."""
+    def n_pct(self, key: str, denominator: int | str, digits: int = 1) -> Cell:
+        """'12 (5.1)' of the column N; '0' alone for zero; `digits` decimals of the %."""
         if self.mock or isinstance(denominator, str):
-            return Cell("xx (xx.x)", self._ref(key))
+            return Cell(f"xx ({placeholder(digits)})", self._ref(key))
         n = int(self.value(key))  # type: ignore[arg-type]
-        return Cell(fmt.fmt_n_pct(n, denominator, 1, self.rounding), self._ref(key))
+        return Cell(fmt.fmt_n_pct(n, denominator, digits, self.rounding), self._ref(key))
 
     def num(self, key: str, digits: int, scale: float = 1.0) -> Cell:
         if self.mock:
@@ -134,10 +134,11 @@ class Shown:
         return Cell(fmt.fmt_estimate_ci(_scaled(self.value(est), scale), low, high, digits,
                                         self.rounding), self._ref(est))
 
-    def pvalue(self, key: str) -> Cell:
+    def pvalue(self, key: str, digits: int = 3) -> Cell:
         if self.mock:
-            return Cell("x.xxx", self._ref(key))
-        return Cell(fmt.fmt_pvalue(_float(self.value(key)), 3, self.rounding), self._ref(key))
+            return Cell("x." + "x" * digits, self._ref(key))
+        return Cell(fmt.fmt_pvalue(_float(self.value(key)), digits, self.rounding),
+                    self._ref(key))
 
 
 def _float(value: Value) -> float | None:
