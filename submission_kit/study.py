@@ -81,6 +81,7 @@ class DocumentConfig:
     title: str
     subtitle: str = ""
     formats: tuple[str, ...] = ("docx", "pdf")
+    paper: str = ""  # "letter" / "a4" for this document; "" follows [style].paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,17 +373,21 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
         if not _DOC_ID_RE.match(doc_id):
             raise s.error(doc_id, "document ids become file names: lowercase letters, digits "
                                   "and hyphens, at most 60 characters (FDA eCTD rule)")
-        d = s.section(doc_id).allow("template", "title", "subtitle", "formats")
+        d = s.section(doc_id).allow("template", "title", "subtitle", "formats", "paper")
         formats = tuple(d.get("formats", list, ["docx", "pdf"]))
         bad = [f for f in formats if f not in ("docx", "pdf")]
         if bad:
             raise d.error("formats", f"unknown format {bad[0]!r}; use 'docx' and/or 'pdf'")
+        paper = d.get("paper", str, "")
+        if paper not in ("", "letter", "a4"):
+            raise d.error("paper", f"{paper!r}: use 'letter' (FDA) or 'a4' (EMA)")
         documents.append(DocumentConfig(
             id=doc_id,
             template=d.get("template", str, f"{doc_id}.md.j2"),
             title=d.get("title", str),
             subtitle=d.get("subtitle", str, ""),
             formats=formats,
+            paper=paper,
         ))
     return tuple(documents)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,9 @@ def render_document(study: Study, config: DocumentConfig,
         subject=f"{study.identity.product}: {study.identity.indication}",
         keywords=f"{study.id}; {study.identity.protocol}; {config.id}",
         date_iso=study.data_cutoff.isoformat(),
-        style=study.style,
+        # EMA documents on A4, FDA ones on Letter, whatever the study's default.
+        style=(replace(study.style, page=replace(study.style.page, paper=config.paper))
+               if config.paper else study.style),
     )
     loader = env.loader
     read = tuple(dict.fromkeys(loader.loaded)) if isinstance(loader, ContainedLoader) else ()
