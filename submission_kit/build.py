@@ -223,7 +223,7 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
         if doc.id in computed.documents and _selected(options, doc.id):
             rendered = computed.documents[doc.id]
             ready[f"trace/{doc.id}.json"] = as_trace_json(
-                rendered.document.id, rendered.trace, computed.results).encode()
+                rendered.document, rendered.trace, computed.results).encode()
             ready[f"documents/{doc.id}.json"] = as_document_json(rendered.document).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:

@@ -260,7 +260,7 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
         rendered = render_document(study, doc, results, tables, figures)
         inputs = now.values(_document_inputs(study, rendered, nodes, by_analysis))
         files = {
-            f"trace/{doc.id}.json": as_trace_json(rendered.document.id, rendered.trace,
+            f"trace/{doc.id}.json": as_trace_json(rendered.document, rendered.trace,
                                                   results).encode(),
             f"documents/{doc.id}.json": as_document_json(rendered.document).encode(),
         }

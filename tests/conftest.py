@@ -45,7 +45,8 @@ templates = "templates"
 """
     (folder / "templates").mkdir()
     (folder / "templates/demography.md.j2").write_text(
-        "# Demography\n\nThe demographics of the ITT population.\n\n{{ table('14.1.3') }}\n")
+        "# Demography\n\nThe mean age in the placebo arm was "
+        "{{ results.t_14_1_3.AGE.PBO.mean | num(1) }} years.\n\n{{ table('14.1.3') }}\n")
     (folder / "templates/laboratory.md.j2").write_text(
         "# Laboratory\n\nShifts from baseline.\n\n{{ table('14.3.4.1') }}\n")
     (folder / "study.toml").write_text(text, encoding="utf-8")

@@ -32,6 +32,7 @@ from submission_kit.documents.model import (
     Text,
     heading_anchor,
 )
+from submission_kit.documents.results_view import split_traced
 from submission_kit.errors import UserError
 
 _PARSER = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -150,9 +151,11 @@ def _inlines(children: Sequence[Token]) -> tuple[Inline, ...]:
     for tok in children:
         kind = tok.type
         if kind == "text" or kind == "html_inline":
-            out.append(Text(tok.content, bold, italic, href=href))
+            out += [Text(t, bold, italic, href=href, anchor=a)
+                    for t, a in split_traced(tok.content)]
         elif kind == "code_inline":
-            out.append(Text(tok.content, bold, italic, code=True, href=href))
+            out += [Text(t, bold, italic, code=True, href=href, anchor=a)
+                    for t, a in split_traced(tok.content)]
         elif kind in ("softbreak", "hardbreak"):
             out.append(Text(" " if kind == "softbreak" else "\n", bold, italic, href=href))
         elif kind in ("strong_open", "strong_close"):
@@ -173,7 +176,8 @@ def _merge(items: list[Text]) -> list[Text]:
         if not item.text:
             continue
         last = merged[-1] if merged else None
-        if last and (last.bold, last.italic, last.code, last.href) == (
+        if last and not (last.anchor or item.anchor) and (
+                last.bold, last.italic, last.code, last.href) == (
                 item.bold, item.italic, item.code, item.href):
             merged[-1] = Text(last.text + item.text, last.bold, last.italic, last.code,
                               last.superscript, last.href)

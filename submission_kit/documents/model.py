@@ -21,6 +21,9 @@ class Text:
     code: bool = False
     superscript: bool = False
     href: str = ""  # "#anchor" for internal links, "https://..." for external ones
+    # A traced number: its trace entry's anchor ("trace-0007"), written as a DOCX bookmark and
+    # a PDF named destination, so a reviewer can go from trace/<doc>.json to the number.
+    anchor: str = ""
 
 
 Inline = Text

@@ -9,6 +9,7 @@ template line. A missing key fails the build with the template name and line.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from jinja2 import Undefined
 
 from submission_kit import fmt
 from submission_kit.analysis.ard import AnalysisResults, Stat, json_value
+from submission_kit.documents.model import Document
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
+from submission_kit.tables.typography import typeset
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class TraceEntry:
     text: str  # as printed
     template: str
     line: int
+    anchor: str = ""  # "trace-0007": the number's bookmark (DOCX) / named destination (PDF)
 
 
 @dataclass(slots=True)
@@ -36,9 +40,12 @@ class Tracer:
     entries: list[TraceEntry] = field(default_factory=list)
 
     def record(self, stat: Stat, text: str) -> str:
+        """The printed number, wrapped in markers that the Markdown parser turns into an
+        anchored text run (`trace_marked`, `split_traced`)."""
         template, line = template_position()
-        self.entries.append(TraceEntry(stat.ref, stat.value, text, template, line))
-        return text
+        anchor = f"trace-{len(self.entries) + 1:04d}"
+        self.entries.append(TraceEntry(stat.ref, stat.value, text, template, line, anchor))
+        return trace_marked(anchor, text)
 
     def record_authored(self, text: AuthoredText) -> str:
         template, line = template_position()
@@ -48,6 +55,26 @@ class Tracer:
 
 
 CONFIGURED = "config"  # trace refs "config:regulatory.events": text the author owns
+# Private-use characters around a traced number in the rendered Markdown: "\ue000" anchor
+# "\ue001" text "\ue002". No font has them, so one that leaked past the parser would stop the
+# build (glyph check) rather than print.
+_OPEN, _SEP, _CLOSE = "\ue000", "\ue001", "\ue002"
+_MARKED = re.compile(f"{_OPEN}([^{_SEP}]*){_SEP}([^{_CLOSE}]*){_CLOSE}")
+
+
+def trace_marked(anchor: str, text: str) -> str:
+    return f"{_OPEN}{anchor}{_SEP}{text}{_CLOSE}"
+
+
+def split_traced(text: str) -> list[tuple[str, str]]:
+    """(text, anchor) pieces of a string that may hold traced numbers ("" anchor: plain)."""
+    pieces: list[tuple[str, str]] = []
+    at = 0
+    for match in _MARKED.finditer(text):
+        pieces += [(text[at:match.start()], ""), (match.group(2), match.group(1))]
+        at = match.end()
+    pieces.append((text[at:], ""))
+    return [(t, a) for t, a in pieces if t]
 
 
 class AuthoredText(str):
@@ -117,10 +144,13 @@ class ResultNode(Mapping[str, Any]):
         return f"<results {self._path}>"
 
 
-def as_trace_json(document_id: str, trace: Sequence[TraceEntry],
+def as_trace_json(document: Document, trace: Sequence[TraceEntry],
                   results: Mapping[str, AnalysisResults]) -> str:
-    """Every number printed in the narrative -> its results key, population and data hashes;
-    every configured sentence -> its study.toml key. Stable JSON (sorted keys)."""
+    """Every number printed in the narrative -> its results key, population and data hashes,
+    its anchor (DOCX bookmark, PDF named destination) and the table cells of this document
+    that show the same statistic; every configured sentence -> its study.toml key; and every
+    number in the document's tables -> its key and cell. Stable JSON (sorted keys)."""
+    cells = _table_cells(document)
     entries: list[dict[str, Any]] = []
     for e in trace:
         if e.ref.startswith(f"{CONFIGURED}:"):
@@ -130,12 +160,26 @@ def as_trace_json(document_id: str, trace: Sequence[TraceEntry],
         analysis = results[e.ref.split(":", 1)[0]]
         entries.append({
             "text": e.text, "ref": e.ref, "value": json_value(e.value),
-            "template": e.template, "line": e.line,
+            "template": e.template, "line": e.line, "anchor": e.anchor,
             "population": analysis.population,
             "datasets": dict(analysis.datasets),
+            "cells": [c for c in cells if c["ref"] == e.ref],
         })
-    payload = {"document": document_id, "numbers": entries}
+    payload = {"document": document.id, "numbers": entries, "table_cells": cells}
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def _table_cells(document: Document) -> list[dict[str, str]]:
+    """Every cell of the document's tables that shows a statistic, with its results key."""
+    out = []
+    for table_id, table in document.tables.items():
+        columns = [c.key for c in table.columns]
+        for row in table.rows:
+            for column, text, key in zip(columns, row.cells, row.keys, strict=False):
+                if key:
+                    out.append({"table": table_id, "row": row.label, "column": column,
+                                "text": text, "ref": key})
+    return out
 
 
 class _Trees(Mapping[str, Any]):
@@ -219,7 +263,21 @@ def make_filters(tracer: Tracer, mode: Rounding) -> dict[str, Callable[..., str]
             parts.append(tracer.record(stat, fmt.fmt_num(scaled, digits, mode)))
         return f"{parts[0]} (95% CI: {parts[1]}{sep}{parts[2]})"
 
-    return {"num": num, "count": count, "pct": pct, "pvalue": pvalue, "est_ci": est_ci}
+    def typeset_label(value: Any) -> str:
+        """A level or category name with the tables' typography ('<=' -> '≤', 'm2' -> 'm²'),
+        so prose names a subgroup exactly as the table row does. Configured text stays
+        marked as configured."""
+        if isinstance(value, Undefined):
+            str(value)
+        if isinstance(value, (Stat, ResultNode)):
+            template, line = template_position()
+            raise UserError(f"template {template} line {line}: filter 'typeset' is for labels; "
+                            "format a statistic with num, count, pct, pvalue or est_ci")
+        text = typeset(str(value))
+        return AuthoredText(text, value.key) if isinstance(value, AuthoredText) else text
+
+    return {"num": num, "count": count, "pct": pct, "pvalue": pvalue, "est_ci": est_ci,
+            "typeset": typeset_label}
 
 
 def finalize_value(tracer: Tracer) -> Callable[[Any], Any]:

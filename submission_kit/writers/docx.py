@@ -285,6 +285,8 @@ class _Body:
             run_pr = rpr(MONO_FONT if t.code else font or self.font, bold=t.bold or bold,
                          italic=t.italic, sup=t.superscript, link=bool(t.href))
             xml = run(t.text, run_pr)
+            if t.anchor:  # a traced number: bookmarked under its trace anchor
+                xml = bookmark(bookmark_name(t.anchor), next(self._bookmark_ids), xml)
             out.append(self._link(t.href, xml) if t.href else xml)
         return "".join(out)
 

@@ -88,6 +88,8 @@ def inline_html(inline: Inline) -> str:
         out = f"<strong>{out}</strong>"
     if inline.href:
         out = f'<a href="{esc(inline.href)}">{out}</a>'
+    if inline.anchor:  # a traced number: WeasyPrint makes the id a PDF named destination
+        out = f'<span id="{esc(inline.anchor)}">{out}</span>'
     return out
 
 
