@@ -24,7 +24,8 @@ def built():
     computed = compute(study)
     rendered = computed.documents["fda-meeting-package"]
     blocks = json.loads(as_document_json(rendered.document))["blocks"]
-    trace = json.loads(as_trace_json(rendered.document, rendered.trace, computed.results))["numbers"]
+    trace = json.loads(as_trace_json(rendered.document, rendered.trace,
+                                     computed.results))["numbers"]
     return computed, blocks, trace
 
 
