@@ -11,7 +11,7 @@ study.toml:
     [figures."14.2.2"]
     population = "ITT"           # must be the table's population
     table = "14.2.2"             # the table whose results the figure draws (default: same id)
-    subgroups = ["SEX", "AGEGR1"] # a selection of the table's subgroups (default: all)
+    subgroups = ["PNFHGR1", "SEX"] # a selection of the table's subgroups (default: all)
     favours_arm = "below"        # the side of HR = 1 that favours the arm ("above" when the
                                  # event is a good outcome)
     hr_limits = [0.1, 10]        # log axis limits (default: from the intervals shown)

@@ -12,8 +12,8 @@ study.toml:
     table = "14.3.1.5"              # the table whose results the figure draws
     top = 20                        # the most frequent terms (the table's first rows)
     order = "risk_difference"       # or "incidence" (default): the table's order
-    order_arm = "IL2"               # whose risk difference orders the rows (default: the
-                                    # first arm compared with the reference)
+    # order_arm = "IL2"             # an arm key: whose risk difference orders the rows
+                                    # (default: the first arm compared with the reference)
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ study.toml:
     population = "ITT"
     variables = [
       { var = "AGE", label = "Age (years)" },                          # numeric: n, mean ...
-      { var = "SEX", label = "Sex, n (%)", levels = ["M", "F"],
-        display = { M = "Male", F = "Female" } },
+      { var = "SEX", label = "Sex, n (%)", levels = ["M", "F"] },      # categorical: n (%)
+      { var = "RACE", label = "Race, n (%)", display = { WHITE = "White", ASIAN = "Asian" } },
     ]
+`levels` fixes the row order of a categorical variable (default: sorted) and `display` names
+its values as shown.
 A variable is summarised as continuous when its values are numeric, else as categorical;
 `type = "categorical"` forces counts for numeric codes (and a mock shell, which has no data,
 treats a variable as categorical when it has `levels` or that type). `stats` picks continuous

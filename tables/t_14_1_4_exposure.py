@@ -8,10 +8,9 @@ study.toml:
     treatment_var = "TRT01A"
     dataset = "adex"                 # the BDS dataset a `paramcd` item reads (AVAL)
     parameters = [
-      { paramcd = "NCYCLES", label = "Treatment cycles received", digits = 0,
-        at_least = { ">= 6 cycles" = 6, ">= 12 cycles" = 12 } },
-      { var = "TRTDURD", label = "Treatment duration (days)",       # an ADSL variable
-        at_least = { ">= 4 weeks" = 28, ">= 12 weeks" = 84 } },
+      { paramcd = "NCYCLES", label = "Cycles received", digits = 0, at_least = { ">= 6" = 6 } },
+      { paramcd = "COMPL", label = "Compliance (%)" },
+      # { var = "TRTDURD", label = "Duration (days)", at_least = { ">= 4 weeks" = 28 } },
     ]
 An item reads one ADSL variable (`var`) or one parameter of `dataset` (`paramcd`, one AVAL
 per subject); `stats` and `digits` work as in 14.1.3. Each `at_least` entry adds a row: the

@@ -10,17 +10,20 @@ study.toml:
     endpoint_label = "ALSFRS-R total score"
     visits = ["Month 3", "Month 6", "Month 9", "Month 12", "Month 15", "Month 18"]
     landmark = "Month 18"               # the primary comparison (a visit in `visits`)
-    model_visits = [...]                # MMRM visits (default: `visits`)
-    covariates = ["ONSET"]              # ADSL variables, besides baseline (optional)
+    # model_visits = ["Month 6", "Month 12", "Month 18"]   # MMRM visits (default: `visits`)
+    # covariates = ["ONSET"]            # ADSL variables, besides baseline (optional)
     baseline_by_visit = false           # baseline x visit interaction in the MMRM
     covariance = ["un", "toeph", "ar1", "cs"]  # MMRM structures, in order of preference
-    reference = "PBO"                   # comparator (default: first arm), or:
-    comparisons = [{ arm = "XANH", versus = "XANL" }, ...]
-    dose_var = "TRT01PN"                # ADSL numeric dose: dose-response test (optional)
-    record_flag = "ANL01FL"             # only records flagged "Y" (optional)
-    imputed_var = "DTYPE"               # non-blank: an imputed record (LOCF), used by the
-                                        # summaries and the ANCOVA, never by the MMRM/slopes
-    mmrm = true; ancova = true; slope = true; time_unit = "month"
+    reference = "PBO"                   # comparator (default: first arm), or instead:
+    # comparisons = [{ arm = "XANH", versus = "XANL" }]
+    # dose_var = "TRT01PN"              # ADSL numeric dose: dose-response test (optional)
+    # record_flag = "ANL01FL"           # only records flagged "Y" (optional)
+    # imputed_var = "DTYPE"             # non-blank: an imputed record (LOCF), used by the
+    #                                   # summaries and the ANCOVA, never by the MMRM/slopes
+    mmrm = true
+    ancova = true
+    slope = true
+    time_unit = "month"
 
 Imputed records are shown and analysed as the dataset defines them (ANL01FL, DTYPE); the MMRM
 and the slope model use observed values only (missing at random).

@@ -12,7 +12,15 @@ study.toml:
     record_flag = "ANL01FL"             # only records flagged "Y" (optional)
     imputed_var = "DTYPE"               # non-blank: an imputed (LOCF) record, counted in a
     imputation_label = "LOCF"           #   footnote (optional)
-    categories = [{ value = 1, label = "Marked improvement" }, ...]  # AVAL values, in order
+    categories = [                      # every AVAL value, in order
+      { value = 1, label = "Marked improvement" },
+      { value = 2, label = "Moderate improvement" },
+      { value = 3, label = "Minimal improvement" },
+      { value = 4, label = "No Change" },
+      { value = 5, label = "Minimal worsening" },
+      { value = 6, label = "Moderate worsening" },
+      { value = 7, label = "Marked worsening" },
+    ]
     strata = ["SITEGR1"]                # ADSL variables; their combinations are the strata
     strata_label = "site group"
     scores = "table"                    # table | rank | ridit | modridit (SAS SCORES=)

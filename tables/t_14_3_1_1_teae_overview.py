@@ -9,8 +9,8 @@ study.toml (each category is a condition on ADAE variables: studies code them di
       { key = "related", label = "Any related TEAE", where = { AEREL = ["POSSIBLE", "PROBABLE"] } },
       { key = "severe", label = "Any severe TEAE", where = { AESEV = "SEVERE" } },
       { key = "serious", label = "Any serious TEAE", where = { AESER = "Y" } },
-      { key = "fatal", label = "TEAE leading to death",
-        where = [{ AEOUT = "FATAL" }, { AESDTH = "Y" }] },       # either condition
+      { key = "fatal", label = "TEAE leading to death", where = { AEOUT = "FATAL" } },
+      # either condition: where = [{ AEOUT = "FATAL" }, { AESDTH = "Y" }]
     ]
 A category naming a variable the dataset lacks stops the build (exit 2, naming it); a
 variable missing on some records is counted in a footnote. `key` names the results
