@@ -151,22 +151,40 @@ def _longest_word(text: str, measure: Measure, size: float) -> float:
 # ---- columns --------------------------------------------------------------------------------
 
 
-def _aligned_columns(model: TableModel) -> list[tuple[str, ...]]:
-    n = len(model.columns)
-    columns = [[r.cells[i] if i < len(r.cells) else "" for r in model.rows] for i in range(n)]
-    return [align_decimals(c) for c in columns]
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One value column as printed, worked out once per table: a long table repeats its texts
+    (dates, terms, counts), and every rule below looks at the column's distinct texts."""
+
+    cells: tuple[str, ...]  # per model row, decimal-aligned
+    numeric: bool  # every filled cell a number: aligned, never wrapped, arm columns one width
+    naturals: dict[str, float]  # each distinct cell text -> its widest line, points
 
 
-def _value_widths(model: TableModel, columns: list[tuple[str, ...]], measure: Measure,
+def _columns(model: TableModel, measure: Measure, sizes: Sizes) -> list[_Column]:
+    out = []
+    for i in range(len(model.columns)):
+        raw = [r.cells[i] if i < len(r.cells) else "" for r in model.rows]
+        # align_decimals pads a cell by the widths of the column's distinct cells, whatever
+        # their count: aligning the distinct texts gives every cell the same padding.
+        distinct = list(dict.fromkeys(raw))
+        aligned = dict(zip(distinct, align_decimals(distinct), strict=True))
+        cells = tuple(map(aligned.__getitem__, raw))
+        naturals = {t: _natural(t, measure, sizes.table_pt) for t in dict.fromkeys(cells)}
+        out.append(_Column(cells, _is_numeric_column(list(naturals)), naturals))
+    return out
+
+
+def _value_widths(model: TableModel, columns: Sequence[_Column], measure: Measure,
                   sizes: Sizes) -> list[float]:
     """Per column: the widest cell unwrapped, or the header's longest word if wider."""
     size, pad = sizes.table_pt, 2 * sizes.pad_x
     out = []
-    for col, cells in zip(model.columns, columns, strict=True):
-        widest = max((_natural(c, measure, size) for c in cells), default=0.0)
+    for col, column in zip(model.columns, columns, strict=True):
+        widest = max(column.naturals.values(), default=0.0)
         head = _longest_word(col.header, measure, size)
         out.append(max(widest / sizes.fill, head / sizes.fill, 2 * size) + pad)
-    numeric = [i for i, cells in enumerate(columns) if _is_numeric_column(cells)]
+    numeric = [i for i, column in enumerate(columns) if column.numeric]
     if len(numeric) > 1:  # arm columns of one width, as a reader expects
         same = max(out[i] for i in numeric)
         out = [same if i in numeric else w for i, w in enumerate(out)]
@@ -178,19 +196,27 @@ def _is_numeric_column(cells: Sequence[str]) -> bool:
     return bool(filled) and all(is_numeric(c) for c in filled)
 
 
+def _labels(model: TableModel) -> dict[tuple[str, int], None]:
+    """The distinct (label, indent) pairs of the rows, in order."""
+    return dict.fromkeys((r.label, r.indent) for r in model.rows)
+
+
 def _stub_natural(model: TableModel, measure: Measure, sizes: Sizes) -> float:
-    labels = [measure(r.label) * sizes.table_pt + r.indent * sizes.indent for r in model.rows]
+    labels = [measure(label) * sizes.table_pt + indent * sizes.indent
+              for label, indent in _labels(model)]
     head = _natural(model.stub_header, measure, sizes.table_pt)
     return max([head, *labels, 0.0]) / sizes.fill + 2 * sizes.pad_x
 
 
-def choose_orientation(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes
-                       ) -> Orientation:
+def choose_orientation(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes,
+                       columns: Sequence[_Column] | None = None) -> Orientation:
     """The model's own orientation, or for "auto" portrait when the value columns leave the
-    stub at least a quarter of a portrait page."""
+    stub at least a quarter of a portrait page (`columns`: the table's, when already known)."""
     if model.orientation != "auto":
         return model.orientation
-    values = sum(_value_widths(model, _aligned_columns(model), measure, sizes))
+    if columns is None:
+        columns = _columns(model, measure, sizes)
+    values = sum(_value_widths(model, columns, measure, sizes))
     width = frame.portrait[0]
     stub = min(_stub_natural(model, measure, sizes), 0.25 * width)
     return "portrait" if values + stub <= width else "landscape"
@@ -256,38 +282,38 @@ def _water_level(widths: Sequence[float], total: float) -> float:
 def _stub_minimum(model: TableModel, measure: Measure, sizes: Sizes) -> float:
     """The stub's narrowest width that breaks no word of a label (or of its header)."""
     size = sizes.table_pt
-    words = [_longest_word(r.label, measure, size) + r.indent * sizes.indent
-             for r in model.rows]
+    words = [_longest_word(label, measure, size) + indent * sizes.indent
+             for label, indent in _labels(model)]
     head = _longest_word(model.stub_header, measure, size)
     return max([head, *words, 2 * size]) / sizes.fill + 2 * sizes.pad_x
 
 
-def _value_minimums(model: TableModel, columns: list[tuple[str, ...]], values: list[float],
+def _value_minimums(model: TableModel, columns: Sequence[_Column], values: list[float],
                     measure: Measure, sizes: Sizes) -> list[float]:
     """Per column, the narrowest it may be without breaking a word: numeric columns keep their
     width (a wrapped number would lose its decimal alignment), text columns their longest
     word."""
     size, pad = sizes.table_pt, 2 * sizes.pad_x
     out = []
-    for col, cells, natural in zip(model.columns, columns, values, strict=True):
-        if _is_numeric_column(cells):
+    for col, column, natural in zip(model.columns, columns, values, strict=True):
+        if column.numeric:
             out.append(natural)
             continue
-        word = max([_longest_word(c, measure, size) for c in set(cells)]
+        word = max([_longest_word(c, measure, size) for c in column.naturals]
                    + [_longest_word(col.header, measure, size)])
         out.append(min(natural, max(word / sizes.fill, 2 * size) + pad))
     return out
 
 
-def _insets(columns: list[tuple[str, ...]], widths: Sequence[float], measure: Measure,
-            sizes: Sizes) -> tuple[float | None, ...]:
+def _insets(columns: Sequence[_Column], widths: Sequence[float], sizes: Sizes
+            ) -> tuple[float | None, ...]:
     """Left inset (points, padding included) that centres a decimal-aligned column's block."""
     out: list[float | None] = []
-    for cells, width in zip(columns, widths, strict=True):
-        if not _is_numeric_column(cells):
+    for column, width in zip(columns, widths, strict=True):
+        if not column.numeric:
             out.append(None)
             continue
-        block = max(_natural(c, measure, sizes.table_pt) for c in cells if c.strip())
+        block = max(w for c, w in column.naturals.items() if c.strip())
         out.append(max(sizes.pad_x, (width - block) / 2))
     return tuple(out)
 
@@ -301,20 +327,37 @@ def _lines_h(lines: int, sizes: Sizes) -> float:
 
 class Wrapping:
     """How each text of a table wraps in its cell, and so the height of every row: the lines
-    the PDF writer draws and the heights the pages are filled with are the same numbers."""
+    the PDF writer draws and the heights the pages are filled with are the same numbers. The
+    lines of each distinct (text, column) are worked out once: a listing repeats its texts."""
 
     def __init__(self, widths: Sequence[float], insets: Sequence[float | None],
                  measure: Measure, sizes: Sizes) -> None:
         self.widths, self.insets, self.measure, self.sizes = widths, insets, measure, sizes
+        # indent -> label -> lines, column -> text -> lines
+        self._labels: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._cells: dict[int, dict[str, tuple[str, ...]]] = {}
 
     def label_lines(self, row: Row) -> tuple[str, ...]:
-        s = self.sizes
-        stub = (self.widths[0] - 2 * s.pad_x - row.indent * s.indent) * s.fill
-        return wrap(row.label, stub, self.measure, s.table_pt) if row.label else ()
+        known = self._labels.setdefault(row.indent, {})
+        found = known.get(row.label)
+        if found is None:
+            s = self.sizes
+            stub = (self.widths[0] - 2 * s.pad_x - row.indent * s.indent) * s.fill
+            found = wrap(row.label, stub, self.measure, s.table_pt) if row.label else ()
+            known[row.label] = found
+        return found
 
     def cell_lines(self, text: str, column: int) -> tuple[str, ...]:
         """Lines of a value cell (`column` counts from 0 after the stub). A decimal-aligned
         cell's inset already leaves its measuring margin to the right of the block."""
+        known = self._cells.setdefault(column, {})
+        found = known.get(text)
+        if found is None:
+            found = self._cell_lines(text, column)
+            known[text] = found
+        return found
+
+    def _cell_lines(self, text: str, column: int) -> tuple[str, ...]:
         if not text:
             return ()
         s, inset, width = self.sizes, self.insets[column], self.widths[column + 1]
@@ -331,6 +374,17 @@ class Wrapping:
 
     def row(self, row: Row, cells: Sequence[str]) -> float:
         return _lines_h(self.lines(row, cells), self.sizes) + 2 * self.sizes.pad_y
+
+    def rows(self, rows: Sequence[Row], columns: Sequence[Sequence[str]]) -> list[float]:
+        """`row` of each row, its cells given a column at a time (`columns[i][k]` is cell i
+        of row k, every column as long as `rows`): the line count of each distinct text of a
+        column is looked up once."""
+        lines = [len(self.label_lines(r)) or 1 for r in rows]
+        for i, cells in enumerate(columns[:len(self.widths) - 1]):
+            count = {t: len(self.cell_lines(t, i)) for t in dict.fromkeys(cells)}
+            lines = [n if n >= (c := count[t]) else c for n, t in zip(lines, cells, strict=True)]
+        s = self.sizes
+        return [_lines_h(n, s) + 2 * s.pad_y for n in lines]
 
     def header_lines(self, text: str, start: int, span: int = 1) -> tuple[str, ...]:
         """Lines of a header cell over widths[start:start + span] (0 is the stub)."""
@@ -472,15 +526,16 @@ def paginate(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes | N
              ) -> TableLayout:
     """Decide orientation, column widths, the printed (aligned) cells and the pages."""
     sizes = sizes or Sizes()
-    orientation = choose_orientation(model, frame, measure, sizes)
+    columns = _columns(model, measure, sizes)
+    orientation = choose_orientation(model, frame, measure, sizes, columns)
     width, height = getattr(frame, orientation)
-    columns = _aligned_columns(model)
     values = _value_widths(model, columns, measure, sizes)
     widths = column_widths(_stub_natural(model, measure, sizes), values, width,
                            _value_minimums(model, columns, values, measure, sizes),
                            _stub_minimum(model, measure, sizes))
-    insets = _insets(columns, widths[1:], measure, sizes)
-    cells = tuple(tuple(col[i] for col in columns) for i in range(len(model.rows)))
+    insets = _insets(columns, widths[1:], sizes)
+    cells = (tuple(zip(*(c.cells for c in columns), strict=True)) if columns
+             else ((),) * len(model.rows))
     heights = Wrapping(widths, insets, measure, sizes)
     titles = tuple(wrap(t, width * sizes.fill, measure, sizes.title_pt, bold=True)
                    for t in frame.titles)
@@ -490,7 +545,8 @@ def paginate(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes | N
     notes_h = sizes.rule + (sizes.notes_gap + _lines_h(n_notes, sizes) if n_notes else 0.0)
     layout = TableLayout(orientation, width, height, tuple(widths), insets, cells, titles,
                          notes, title_h, notes_h, heights.header(model))
-    return replace(layout, pages=_pages(model, layout, heights, sizes, frame))
+    row_h = heights.rows(model.rows, [c.cells for c in columns])
+    return replace(layout, pages=_pages(model, layout, heights, row_h, sizes, frame))
 
 
 def page_by_height(text: str, width: float, measure: Measure, sizes: Sizes) -> float:
@@ -500,15 +556,19 @@ def page_by_height(text: str, width: float, measure: Measure, sizes: Sizes) -> f
     return _lines_h(len(lines), sizes) + sizes.page_by_gap
 
 
-def _pages(model: TableModel, layout: TableLayout, heights: Wrapping, sizes: Sizes,
-           frame: Frame) -> tuple[Page, ...]:
+def _pages(model: TableModel, layout: TableLayout, heights: Wrapping, row_h: list[float],
+           sizes: Sizes, frame: Frame) -> tuple[Page, ...]:
     fixed = layout.height - layout.title_h - layout.notes_h - layout.header_h - frame.reserve
     fixed -= sizes.slack
+    capacities: dict[str, float] = {}  # asked for at every row: the page_by text wrapped once
 
     def capacity(page_by: str) -> float:
-        return fixed - page_by_height(page_by, layout.width, heights.measure, sizes)
+        found = capacities.get(page_by)
+        if found is None:
+            found = fixed - page_by_height(page_by, layout.width, heights.measure, sizes)
+            capacities[page_by] = found
+        return found
 
-    row_h = [heights.row(r, c) for r, c in zip(model.rows, layout.cells, strict=True)]
     packer = _Packer(model, row_h, capacity, lambda r: heights.row(r, r.cells),
                      frame.first_reserve)
     for value, start, stop in _page_by_runs(model.rows) or [("", 0, 0)]:

@@ -24,7 +24,7 @@ from functools import cache
 from submission_kit.documents.model import Document
 from submission_kit.errors import UserError
 from submission_kit.writers.print_css import GENERIC_FAMILIES
-from submission_kit.writers.text_safety import codepoint, shown_texts
+from submission_kit.writers.text_safety import codepoint, shown_strings, shown_texts
 
 # Drawn by no font: controls, format characters (ZWJ, soft hyphen), separators, and the
 # variation selectors that only choose between forms of the character before them.
@@ -108,7 +108,7 @@ def _first_place(doc: Document, ch: str) -> str:
 
 def require_glyphs(doc: Document, families: tuple[str, ...]) -> None:
     """UserError naming each character no font of the stack can draw, and where it is."""
-    missing = missing_characters("".join(text for _, text in shown_texts(doc)), families)
+    missing = missing_characters("".join(shown_strings(doc)), families)
     if not missing:
         return
     fonts = stack_coverage(families)

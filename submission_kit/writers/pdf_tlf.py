@@ -34,7 +34,7 @@ from submission_kit.writers.glyphs import family_coverage, is_drawn
 from submission_kit.writers.html_tlf import standalone_label
 from submission_kit.writers.pdf_fonts import EmbeddedFont, Face, face_of
 from submission_kit.writers.print_css import MAX_INDENT, PAPERS, margins, paper_name, sizes_for
-from submission_kit.writers.text_safety import require_writable, shown_texts
+from submission_kit.writers.text_safety import require_writable, shown_strings
 from submission_kit.writers.tlf_layout import PT_PER_IN, layout_of, page_label
 
 # The margin boxes of templates/print.css: 9-pt text, line height 1.25 (html), kept 0.12 in
@@ -63,7 +63,7 @@ def faces_of(doc: Document) -> tuple[Face, Face] | None:
     regular, bold = face_of(font_file(family, False)), face_of(font_file(family, True))
     if regular is None or bold is None or regular.path == bold.path:
         return None
-    chars = set(_FIXED_TEXT).union(*(text for _, text in shown_texts(doc))) - {"\n"}
+    chars = set(_FIXED_TEXT).union(*shown_strings(doc)) - {"\n"}
     # A character the font lacks, or one WeasyPrint does not draw (soft hyphen, joiners).
     if not all(ch in regular.glyphs and ch in bold.glyphs and is_drawn(ch) for ch in chars):
         return None

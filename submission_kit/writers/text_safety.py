@@ -105,6 +105,19 @@ def _table_texts(model: TableModel) -> Iterator[Located]:
     yield f"{where} source", model.source
 
 
+def _table_strings(model: TableModel) -> Iterator[str]:
+    """The texts of `_table_texts`, in its order, without naming where each sits: what a
+    search over a long listing needs (the place is only worked out for a hit)."""
+    yield from model.title
+    yield model.stub_header
+    yield from (c.header for c in model.columns)
+    for row in model.rows:
+        yield row.label
+        yield from row.cells
+    yield from model.footnotes
+    yield model.source
+
+
 def _figure_texts(model: FigureModel) -> Iterator[Located]:
     where = f"figure {model.id}"
     yield from ((f"{where} title", t) for t in model.title)
@@ -112,8 +125,8 @@ def _figure_texts(model: FigureModel) -> Iterator[Located]:
     yield f"{where} source", model.source
 
 
-def shown_texts(doc: Document) -> Iterator[Located]:
-    """Every text a reader sees on a page: what the fonts must be able to draw."""
+def _page_texts(doc: Document) -> Iterator[Located]:
+    """The shown texts that are not a table's or a figure's own."""
     page = doc.title_page
     yield "running header", doc.running_header
     yield "running footer", doc.running_footer
@@ -122,10 +135,25 @@ def shown_texts(doc: Document) -> Iterator[Located]:
     yield "title page banner", page.banner
     yield from (("title page line", line) for line in page.lines)
     yield from _block_texts(doc)
+
+
+def shown_texts(doc: Document) -> Iterator[Located]:
+    """Every text a reader sees on a page: what the fonts must be able to draw."""
+    yield from _page_texts(doc)
     for table in doc.tables.values():
         yield from _table_texts(table)
     for figure in doc.figures.values():
         yield from _figure_texts(figure)
+
+
+def shown_strings(doc: Document) -> Iterator[str]:
+    """The texts of `shown_texts`, in its order, without where each sits (cheaper for a long
+    table: no place is formatted per cell)."""
+    yield from (text for _, text in _page_texts(doc))
+    for table in doc.tables.values():
+        yield from _table_strings(table)
+    for figure in doc.figures.values():
+        yield from (text for _, text in _figure_texts(figure))
 
 
 def metadata_texts(doc: Document) -> Iterator[Located]:
@@ -149,10 +177,10 @@ def links_of(doc: Document) -> Iterator[str]:
 def require_writable(doc: Document) -> None:
     """Every text of the document is XML-safe and every link has an allowed scheme."""
     prefix = f"document {doc.id!r}"
-    located = [*shown_texts(doc), *metadata_texts(doc)]
-    # One search over all the text; the precise place is only worked out for a hit.
-    if _NOT_XML.search("\n".join(text for _, text in located)):
-        for where, text in located:
+    # One search over all the text; where each text sits is only worked out for a hit.
+    texts = [*shown_strings(doc), *(text for _, text in metadata_texts(doc))]
+    if _NOT_XML.search("\n".join(texts)):
+        for where, text in [*shown_texts(doc), *metadata_texts(doc)]:
             require_xml_safe(text, f"{prefix}: {where}")
     for href in links_of(doc):
         require_link(href, prefix)
