@@ -89,6 +89,10 @@ COMMAND_HELP = {
     "verify": ("check a build folder against its manifest: files intact, inputs unchanged",
                "  submission-kit verify output\n"
                "  submission-kit verify output --json > verify.json"),
+    "check": ("report whether a finished build is ready to submit: FDA PDF rules, titles, "
+              "placeholders, cross-references, one text per statistic",
+              "  submission-kit check output\n"
+              "  submission-kit check output --json > check.json"),
     "export": ("copy a build's deliverables into eCTD module folders, with a checksum listing",
                "  submission-kit export output submission --ectd\n"
                "  submission-kit export output submission --ectd --indication als"),
@@ -128,6 +132,11 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
              "recorded hash, next to DIR, beside it or in the current folder)")
     commands["verify"].add_argument("--json", action="store_true",
                                     help="print a JSON document on stdout, for scripts and CI")
+    commands["check"].add_argument("dir", type=Path, nargs="?", default=Path("output"),
+                                   metavar="OUT_DIR",
+                                   help="a build folder (default: ./output)")
+    commands["check"].add_argument("--json", action="store_true",
+                                   help="print a JSON document on stdout, for scripts and CI")
     commands["list"].add_argument(
         "--available", action="store_true",
         help="every table, figure and document the tool ships, what each needs and whether "
@@ -443,6 +452,36 @@ def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
     return 1
 
 
+def cmd_check(args: argparse.Namespace, reporter: Reporter) -> int:
+    from submission_kit.check import check_build
+    from submission_kit.cli_output import JSON_SCHEMA
+
+    report = check_build(args.dir)
+    if args.json:
+        print_json({"schema": JSON_SCHEMA, "command": "check", **report.as_json()})
+        return 0 if report.ok else 1
+    for finding in report.findings:
+        reporter.listing(f"  {finding.severity:8} {finding.rule:18} {finding.artifact}: "
+                         f"{finding.message}")
+    checked = ", ".join(f"{n} {what}" for what, n in report.checked.items())
+    warned = f", {_count(len(report.warnings), 'warning')}" if report.warnings else ""
+    where = f" ({checked} checked in {args.dir})"
+    if not report.ok:
+        reporter.answer(Text("NOT READY", style="bold red") + Text(
+            f": {_count(len(report.errors), 'error')}{warned}{where}"))
+        return 1
+    if report.mock:
+        reporter.answer(Text("MOCK BUILD", style="yellow") + Text(
+            f": shells for review, not for submission; no rule fails{warned}{where}"))
+        return 0
+    reporter.answer(Text("READY", style="green") + Text(f": no rule fails{warned}{where}"))
+    return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def cmd_export(args: argparse.Namespace, reporter: Reporter) -> int:
     from submission_kit.export import export_ectd
 
@@ -493,7 +532,7 @@ def cmd_demo_data(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 COMMANDS = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "verify": cmd_verify,
-            "export": cmd_export, "init": cmd_init, "add": cmd_add,
+            "check": cmd_check, "export": cmd_export, "init": cmd_init, "add": cmd_add,
             "demo-data": cmd_demo_data, "diff": run_diff}
 
 

@@ -34,7 +34,7 @@ def run(args, capsys) -> tuple[int, str]:
 def test_init_writes_a_study_that_builds(study_copy, capsys, tmp_path):
     assert sorted(p.name for p in study_copy.iterdir()) == ["data", "study.toml", "templates"]
     assert sorted(p.name for p in (study_copy / "templates").iterdir()) == [
-        "_macros.md.j2", "fda-meeting-package.md.j2"]
+        "_macros.md.j2", "ema-scientific-advice.md.j2", "fda-meeting-package.md.j2"]
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out",
                       str(tmp_path / "out"), "--format", "pdf", "--only",
                       "fda-meeting-package"], capsys)
@@ -80,12 +80,13 @@ def test_missing_variable_names_the_output_that_needs_it(study_copy, capsys):
 def test_template_error_names_template_and_line(study_copy, capsys, tmp_path):
     template = study_copy / "templates/fda-meeting-package.md.j2"
     lines = template.read_text().splitlines()
-    lines.insert(10, "{{ results.t_14_2_1.cox.unadjusted.IL2.hazard | num(2) }}")
+    at = lines.index("{%- set reg = regulatory -%}") + 4  # past the header comment
+    lines.insert(at, "{{ results.t_14_2_1.cox.unadjusted.IL2.hazard | num(2) }}")
     template.write_text("\n".join(lines) + "\n")
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out",
                       str(tmp_path / "out")], capsys)
     assert code == 2
-    assert "fda-meeting-package.md.j2 line 11" in text and "hazard" in text
+    assert f"fda-meeting-package.md.j2 line {at + 1}" in text and "hazard" in text
     assert "Traceback" not in text
 
 
@@ -270,6 +271,7 @@ EXPECTED_DEFAULTS = {
     "add": ["(default: study.toml in the current folder"],
     "init": [],  # DIR only: nothing to default
     "verify": ["(default: the study.toml with the recorded hash"],
+    "check": ["(default: ./output)"],
     "export": ["(default: the study id)"],
     "demo-data": ["(default: 220)", "(default: 20170601)", "(default: xpt)"],
 }
@@ -432,11 +434,11 @@ def test_build_on_a_terminal_shows_a_progress_bar(no_color, plain_stderr, capsys
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     code, out, err = streams(["build", "--mock", "--out", tmp_path / "out", "--format",
-                              "docx"], capsys)
+                              "docx", "--jobs", "1"], capsys)
     assert code == 0 and out == ""
     assert "━" in err and "Publishing output" in err  # the bar, showing the current step
-    # A mock build's steps: one per table file written, then publishing. The last frame is
-    # drawn as publishing starts, with every step before it done.
+    # A mock build's steps with one job: one per table file written, then publishing. The last
+    # frame is drawn as publishing starts, with every step before it done.
     steps = len(list((tmp_path / "out/tables").glob("*.docx"))) + 1
     frames = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)  # cursor moves and styles out
     assert re.findall(r"\b(\d+)/(\d+)\b", frames)[-1] == (str(steps - 1), str(steps))
