@@ -187,6 +187,9 @@ def _build_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--plan", action="store_true",
                    help="print what would be rebuilt and why (the inputs that changed); build "
                         "nothing")
+    b.add_argument("--no-check", action="store_true",
+                   help="skip the submission-readiness check that runs after a build "
+                        "(`submission-kit check`)")
     b.add_argument("--mock", action="store_true",
                    help="write every table as a mock shell (xx.x placeholders); reads no data")
 
@@ -302,7 +305,7 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
     with build_progress(reporter) as (progress, expect):
         report = build(study, options, progress, expect)
     took = f" in {time.perf_counter() - start:.1f}s"
-    current = len(report.nodes) - len(report.rebuilt)
+    current = len(report.nodes) - len(report.rebuilt) - len(report.stale)
     reporter.status(Text(f"Built {report.out_dir}", style="green") + Text(
         f"{took}: {len(report.rebuilt)} outputs rebuilt"
         + (f", {current} current (inputs unchanged, taken from the cache)" if current else "")))
@@ -314,11 +317,31 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
         if len(report.changes) > shown:
             reporter.status(f"  ... and {len(report.changes) - shown} more: keep a copy of the "
                             "previous output and run `submission-kit diff OLD NEW` for all")
+    if not args.no_check and not args.mock:
+        _readiness(report.out_dir, reporter)
     if report.stale:
         reporter.warn(f"{len(report.stale)} outputs are out of date and were kept as they were "
                       f"(--only): {', '.join(report.stale)}. The manifest marks them stale; "
                       "build without --only to bring them up to date.")
     return 0
+
+
+def _readiness(out: Path, reporter: Reporter) -> None:
+    """The submission-readiness check on what was just built: its errors as warnings (the
+    build itself succeeded; `submission-kit check` exits 1 on them)."""
+    from submission_kit.check import check_build
+
+    report = check_build(out)
+    if report.ok:
+        reporter.status(Text("Readiness check: ready", style="green") + Text(
+            f" ({', '.join(f'{n} {what}' for what, n in report.checked.items())})"))
+        return
+    for finding in report.errors[:10]:
+        reporter.warn(f"{finding.rule}: {finding.artifact}: {finding.message}")
+    more = len(report.errors) - 10
+    reporter.warn(f"readiness check: {len(report.errors)} problems"
+                  + (f" ({more} more not shown)" if more > 0 else "")
+                  + f"; `submission-kit check {out}` lists them all")
 
 
 def _up_to_date(study: Study, out: Path, formats: tuple[str, ...]) -> bool:
