@@ -23,7 +23,7 @@ import os
 import re
 import textwrap
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -163,18 +163,49 @@ def _suggest(wanted: str, entries: Sequence[Entry]) -> str:
     return f"; did you mean {' or '.join(dict.fromkeys(ids))}?" if ids else ""
 
 
-def append_block(text: str, entry: Entry) -> str:
+def append_block(text: str, entry: Entry, data: Mapping[str, Any] | None = None) -> str:
     """`text` with the entry's example block appended, under a comment saying where it came
-    from. Nothing before it changes; the file's line endings are kept."""
+    from. Nothing before it changes; the file's line endings are kept. Sections of the example
+    that the study already has (`data`, e.g. a document's [regulatory.ema] facts) are left
+    out: the study's own words stay, and TOML forbids a table defined twice."""
     newline = "\r\n" if "\r\n" in text else "\n"
+    example = _without_existing(entry.example, data or {})
     about = (f"{entry.kind.capitalize()} {entry.key}: {entry.title}. Added by `submission-kit "
              f"add {entry.id}` from the example in {entry.source_name}, which describes every "
              "option; edit it to fit the study.")
     comment = "".join(f"# {line}\n" for line in textwrap.wrap(about, 96, break_on_hyphens=False))
-    block = (comment + entry.example).replace("\n", newline)
+    block = (comment + example).replace("\n", newline)
     if text and not text.endswith(("\n", "\r")):
         text += newline
     return text + (newline if text else "") + block
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _without_existing(example: str, data: Mapping[str, Any]) -> str:
+    """The example without the [table] / [[array]] sections whose key path the study has."""
+    kept: list[str] = []
+    skipping = False
+    for line in example.splitlines(keepends=True):
+        match = _HEADER.match(line)
+        if match:
+            path = [part.strip().strip('"') for part in match.group(2).split(".")]
+            skipping = _has(data, path)
+            if skipping:
+                kept.append(f"# [{match.group(2)}]: kept as the study has it\n")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def _has(data: Mapping[str, Any], path: list[str]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def example_problem(entry: Entry) -> str:
@@ -279,9 +310,27 @@ def regulatory_keys(template_source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+_OUTPUT_ID = re.compile(r"\d+(\.\d+)+[a-z]?")
+
+
+def _cited(node: Any, kind: str) -> Iterator[tuple[str, str]]:
+    """(kind, id) of every output the [regulatory] facts cite: ids under a key naming tables
+    or figures (questions' `tables`, `key_results`, `background_tables`, `{ table = ... }`)."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            hint = ("figure" if "figure" in key else
+                    "table" if "table" in key or key == "key_results" else kind)
+            yield from _cited(value, hint)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _cited(item, kind)
+    elif isinstance(node, str) and kind and _OUTPUT_ID.fullmatch(node):
+        yield kind, node
+
+
 def check_document(entry: Entry, study: Study, template_source: str) -> Status:
     """A document needs the [regulatory] facts its template reads, and the tables and
-    figures its questions show configured."""
+    figures those facts cite (questions, key results, background tables) configured."""
     keys = regulatory_keys(template_source)
     problems = []
     missing = [k for k in keys if k not in study.regulatory]
@@ -290,13 +339,12 @@ def check_document(entry: Entry, study: Study, template_source: str) -> Status:
     elif missing:
         problems.append(f"[regulatory] has no {', '.join(missing)}")
     built = {(o.kind, o.id) for o in study.outputs}
-    questions = study.regulatory.get("questions", ()) if "questions" in keys else ()
+    read = {k: study.regulatory[k] for k in keys if k in study.regulatory}
+    cited = dict.fromkeys(_cited(read, ""))
     for kind in ("table", "figure"):
-        wanted = dict.fromkeys(str(i) for q in questions if isinstance(q, Mapping)
-                               for i in q.get(f"{kind}s", ()))
-        absent = [i for i in wanted if (kind, i) not in built]
+        absent = [i for k, i in cited if k == kind and (kind, i) not in built]
         if absent:
-            problems.append(f"[regulatory].questions show {kind}s that are not configured: "
+            problems.append(f"[regulatory] cites {kind}s that are not configured: "
                             f"{', '.join(absent)}")
     configured = tuple(d.id for d in study.documents if d.template == entry.source.name)
     return Status(entry, (), tuple(f"[regulatory] {k}" for k in keys), configured,
@@ -479,7 +527,7 @@ def add(name: str, path: Path | None) -> tuple[Entry, Path]:
     if configures(data, entry):
         raise UserError(f"{entry.id}: {target} already configures {entry.header}; edit that "
                         "block (or remove it to start again from the example)")
-    new_text = append_block(text, entry)
+    new_text = append_block(text, entry, data)
     try:
         tomllib.loads(new_text)
     except tomllib.TOMLDecodeError as exc:
