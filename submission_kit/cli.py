@@ -304,6 +304,8 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
                            mock=args.mock)
     with build_progress(reporter) as (progress, expect):
         report = build(study, options, progress, expect)
+    if not args.no_check and not args.mock:
+        _readiness(report.out_dir, reporter)
     took = f" in {time.perf_counter() - start:.1f}s"
     current = len(report.nodes) - len(report.rebuilt) - len(report.stale)
     reporter.status(Text(f"Built {report.out_dir}", style="green") + Text(
@@ -317,8 +319,6 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
         if len(report.changes) > shown:
             reporter.status(f"  ... and {len(report.changes) - shown} more: keep a copy of the "
                             "previous output and run `submission-kit diff OLD NEW` for all")
-    if not args.no_check and not args.mock:
-        _readiness(report.out_dir, reporter)
     if report.stale:
         reporter.warn(f"{len(report.stale)} outputs are out of date and were kept as they were "
                       f"(--only): {', '.join(report.stale)}. The manifest marks them stale; "

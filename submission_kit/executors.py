@@ -46,7 +46,7 @@ def _dask_client(address: str) -> Iterator[Any]:
         raise UserError("--executor dask://...: Dask is not installed (pip install "
                         "'submission-kit[dask]')") from None
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout="5s", set_as_default=False)
     except OSError as exc:
         raise UserError(f"--executor dask://{address}: cannot reach the scheduler ({exc})"
                         ) from None

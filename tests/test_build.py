@@ -51,10 +51,8 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("build") / "output"
-    build(load_study(DEMO_STUDY), BuildOptions(out_dir=target))
-    return target
+def out(demo_build) -> Path:
+    return demo_build  # conftest: built once per session, read-only
 
 
 @pytest.fixture(scope="module")

@@ -30,16 +30,14 @@ from submission_kit.check import (
     titles_rule,
 )
 from submission_kit.check_pdf import file_name_findings, paper, pdf_findings, size_findings
-from submission_kit.cli import DEMO_STUDY, main
+from submission_kit.cli import main
 from submission_kit.study import load_study
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo build (the one module-scoped build of this file); tests copy what they edit."""
-    out = tmp_path_factory.mktemp("demo") / "output"
-    build(load_study(DEMO_STUDY), BuildOptions(out_dir=out))
-    return out
+def demo(demo_build) -> Path:
+    """The demo build (conftest: once per session, read-only); tests copy what they edit."""
+    return demo_build
 
 
 @pytest.fixture

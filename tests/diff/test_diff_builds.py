@@ -318,25 +318,35 @@ def test_document_changes_by_category(builds, pair, report):
     assert "t_14_1_3:SEX.TOTAL.M.pct" in numbers[0].refs
     assert [op for op in numbers[0].words if op[0] != "equal"] == [
         ("delete", f"{pct['old']}% "), ("insert", f"{pct['new']}% ")]
-    (text,) = of(report, "text")
+    # The edited sentence comes from a macro both documents use, in several places (each
+    # cites the subgroup result more than once); every text change is that edit.
+    texts = of(report, "text")
+    assert {c.artifact for c in texts} == {"Document ema-scientific-advice", doc}
+    assert all(EDIT in "".join(op[1] for op in c.words if op[0] == "insert") for c in texts)
     block = builds["block"]
-    assert (text.artifact, text.location) == (
-        doc, (block["section"], f"paragraph {block['index']}"))
+    where = (block["section"], f"paragraph {block['index']}")
+    (text,) = [c for c in texts if c.artifact == doc and c.location == where]
     assert [op for op in text.words if op[0] == "insert" and EDIT in op[1]] == [
         ("insert", f"{EDIT} ")]
     titles = {(c.artifact, c.kind, c.old, c.new) for c in of(report, "titles-footnotes")}
     caption = next(b for b in blocks if b.get("ref") == "14.2.1" and b["kind"] == "table")
+    ema = "Document ema-scientific-advice"
+    ema_caption = next(b for b in pair.new.documents["ema-scientific-advice"]["blocks"]
+                       if b.get("ref") == "14.2.1" and b["kind"] == "table")
+    # The table's title, and its caption in each document that places it.
     assert titles == {
         ("Table 14.2.1", "title", builds["old_title"], builds["new_title"]),
         (doc, "caption", caption["text"].replace(builds["new_title"], builds["old_title"]),
          caption["text"]),
+        (ema, "caption", ema_caption["text"].replace(builds["new_title"], builds["old_title"]),
+         ema_caption["text"]),
     }
     # Structure changes only in tables (listing rows that came or went, checked above); the
     # KM figure reads ADTTE, which did not change; no rendered file changed on its own.
     assert {c.kind for c in of(report, "structure")} <= {"row-added", "row-removed"}
     assert [c for c in report.changes if c.artifact == "Figure 14.2.1"] == []
     assert of(report, "pagination-only") == []
-    assert report.documents == ("fda-meeting-package",)
+    assert report.documents == ("ema-scientific-advice", "fda-meeting-package")
 
 
 def test_a_row_added_to_a_built_table_is_one_structure_change(pair):
@@ -361,16 +371,19 @@ def test_cli_exit_codes_and_reports(builds, tmp_path):
     assert code == 1
     assert w("Table 14.1.3", "Sex, n (%) > Male") in printed
     assert sorted(p.name for p in (out / "redline").iterdir()) == [
-        "fda-meeting-package-redline.docx"]
+        "ema-scientific-advice-redline.docx", "fda-meeting-package-redline.docx"]
     data = json.loads((out / "diff.json").read_text())
-    assert data["summary"]["by_category"]["text"] == 1
+    texts = [c for c in data["changes"] if c["category"] == "text"]
+    assert data["summary"]["by_category"]["text"] == len(texts)
+    assert {c["artifact"] for c in texts} == {"Document ema-scientific-advice",
+                                              "Document fda-meeting-package"}
     assert [c["id"] for c in data["changes"]] == [f"c{i}" for i in
                                                   range(1, len(data["changes"]) + 1)]
     assert run(builds["old"], builds["new"], "--fail-on", "pagination-only")[0] == 0
     # one placebo male made female moves the forest plot's Sex rows: a figure change
     assert run(builds["old"], builds["new"], "--fail-on", "figures")[0] == 1
     assert run(builds["old"], builds["new"], "--fail-on", "numbers")[0] == 1
-    # The template edit is the only text change: ignored by the words it inserted.
+    # The template edit is the only text change (in both documents): ignored by its words.
     assert run(builds["old"], builds["new"], "--fail-on", "text")[0] == 1
     assert run(builds["old"], builds["new"], "--fail-on", "text", "--ignore", EDIT)[0] == 0
 

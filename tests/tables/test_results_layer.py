@@ -25,8 +25,8 @@ PILOT = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "stu
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return compute(load_study(DEMO_STUDY))
+def demo(demo_computed):
+    return demo_computed
 
 
 def _with_reference(study, reference: str):

