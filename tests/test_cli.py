@@ -228,8 +228,22 @@ def test_debug_works_before_or_after_the_command(where, bad_config, capsys):
     assert code == 2 and "Traceback" not in err
 
 
+@pytest.fixture
+def demo_validated(monkeypatch, demo_computed):
+    """`validate` of the bundled demo answers from the session's computation (conftest): these
+    tests are about what the command prints; computing the demo is tested where it is used."""
+    import submission_kit.build
+
+    real = submission_kit.build.compute
+
+    def compute(study, *args, **kwargs):
+        return demo_computed if study.path == DEMO_STUDY else real(study, *args, **kwargs)
+
+    monkeypatch.setattr(submission_kit.build, "compute", compute)
+
+
 @pytest.mark.parametrize("args", [["--quiet", "validate"], ["validate", "-q"]])
-def test_quiet_validate_prints_nothing_when_all_is_well(args, capsys):
+def test_quiet_validate_prints_nothing_when_all_is_well(args, capsys, demo_validated):
     assert streams(args, capsys) == (0, "", "")
 
 
@@ -334,7 +348,7 @@ def test_init_prints_next_commands_that_work_from_another_folder(tmp_path, capsy
     assert list(elsewhere.iterdir()) == []
 
 
-def test_validate_prints_its_verdict_on_stdout(capsys):
+def test_validate_prints_its_verdict_on_stdout(capsys, demo_validated):
     code, out, err = streams(["validate"], capsys)
     assert code == 0 and err == ""
     assert "OK: " in out and "ADSL" in out and "adsl.parquet" in out
@@ -362,7 +376,7 @@ def test_list_json_describes_the_study(capsys):
     assert [d["id"] for d in doc["documents"]] == list(toml.get("documents", {}))
 
 
-def test_validate_json_counts_the_rows_it_checked(capsys):
+def test_validate_json_counts_the_rows_it_checked(capsys, demo_validated):
     code, out, err = streams(["validate", "--json"], capsys)
     assert code == 0 and err == ""
     doc = json.loads(out)
