@@ -138,8 +138,20 @@ def _layout(shown: Shown, ctx: OutputContext) -> FigureModel:
         source=f"ADSL, {ctx.param('dataset').upper()} (PARAMCD = {ctx.param('paramcd')}); "
                f"program {SPEC.name}.py; estimates from Table {ctx.param('table') or ctx.id}",
         population=ctx.population.label,
-        alt_text=f"{title}: Kaplan-Meier curves by treatment arm with numbers at risk.",
+        alt_text=_alt_text(title, plot),
     )
+
+
+def _alt_text(title: str, plot: KMPlot) -> str:
+    """For a reader who cannot see the image: the arms with their N and events, where the
+    numbers at risk are, and the table's hazard ratios and p-value, as the plot prints them."""
+    arms = "; ".join(f"{s.short_label}, N={s.curve.n}, {s.curve.n_events} events"
+                     for s in plot.series)
+    ticks = ", ".join(f"{t:g}" for t in plot.risk_times)
+    stats = (" " + "; ".join(plot.annotation) + ".") if plot.annotation else ""
+    return (f"{title}. Kaplan-Meier step curves of {plot.y_label.lower()} against "
+            f"{plot.x_label.lower()}, one per arm ({arms}); censored observations marked "
+            f"with +. Numbers at risk at {ticks} are printed under the axis.{stats}")
 
 
 SPEC: OutputSpec[FigureModel] = OutputSpec(

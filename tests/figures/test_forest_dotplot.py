@@ -448,3 +448,18 @@ def test_alt_text_is_computed_from_the_results(demo, pilot):
     study, built = pilot
     assert "2 comparison(s) (Xanomeline Low Dose vs Placebo; Xanomeline High Dose vs " \
         "Placebo)" in built.figures["14.2.2"].alt_text
+
+
+def test_km_alt_text_gives_each_arms_n_events_and_the_tables_hr_and_p(demo_computed):
+    """The Kaplan-Meier figure's alt text states what the image shows, from the table's
+    results: each arm's N and events, and the hazard ratio and log-rank p as printed."""
+    alt = demo_computed.figures["14.2.1"].alt_text
+    results = demo_computed.results["t_14_2_1"]
+    table = demo_computed.tables["14.2.1"]
+    for arm in load_study(DEMO_STUDY).treatment.arms:
+        n = results.get(f"N.{arm.key}").value
+        events = results.get(f"events.{arm.key}.n").value
+        assert f"{arm.label}, N={n:g}, {events:g} events" in alt
+    p = next(r for r in table.rows if r.label == "Log-rank test, p-value").cells[-1]
+    assert f"Log-rank p = {p}" in alt
+    assert "HR (IL-2LD vs Placebo) " in alt and "Numbers at risk at 0, 80," in alt
