@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from rich.text import Text
 
@@ -54,6 +54,14 @@ class _Parser(argparse.ArgumentParser):
                                                    f"(commands: {', '.join(choices)})")
             raise argparse.ArgumentError(
                 action, f"invalid choice: {value!r}{hint} (choose from {', '.join(choices)})")
+
+    def error(self, message: str) -> NoReturn:
+        """Usage errors print as argparse prints them; the message is kept so that a --json
+        command can also answer with a JSON error document on stdout."""
+        _Parser.last_error = f"{self.prog}: {message}"
+        super().error(message)
+
+    last_error = ""
 
     def option_strings(self) -> list[str]:
         return [s for action in self._actions for s in action.option_strings]
@@ -243,10 +251,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _Parser.last_error = ""
     try:
         args = parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
-        return exc.code if isinstance(exc.code, int) else 0
+        code = exc.code if isinstance(exc.code, int) else 0
+        words = list(sys.argv[1:] if argv is None else argv)
+        if code == 2 and "--json" in words and _Parser.last_error:
+            command = next((w for w in words if w in COMMANDS), "")
+            print_json(error_document(command, UserError(_Parser.last_error)))
+        return code
     reporter = Reporter(quiet=args.quiet, verbose=args.verbose)
     as_json = getattr(args, "json", False)
     try:

@@ -476,3 +476,17 @@ def test_bug_is_exit_1_and_ctrl_c_is_130(capsys, monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "list", interrupted)
     code, _, err = streams(["list"], capsys)
     assert code == 130 and "interrupted" in err
+
+
+@pytest.mark.parametrize("words", [["validate", "--json", "--stud", "x"],
+                                   ["list", "--json", "--bogus"],
+                                   ["verify", "--json"]])
+def test_a_usage_error_of_a_json_command_is_also_a_json_document(words, capsys):
+    """Scripts read stdout: a mistyped option gets the usual message on stderr and a JSON
+    error document on stdout, as any other failure of a --json command does."""
+    code, out, err = streams(words, capsys)
+    assert code == 2 and "usage: submission-kit" in err
+    doc = json.loads(out)
+    assert doc["command"] == words[0] and doc["error"]["kind"] == "user"
+    assert doc["error"]["message"].startswith(f"submission-kit {words[0]}: ")
+    assert doc["error"]["message"].split(": ", 1)[1] in err
