@@ -206,6 +206,11 @@ class NodeRecord:
     def changed_inputs(self, now: Inputs) -> list[str]:
         return [i for i, h in sorted(self.inputs.items()) if now.value(i) != h]
 
+    def reasons(self, now: Inputs) -> list[str]:
+        """Why the node is not current: "data:adsl changed", "file:... is gone"."""
+        return [f"{i} changed" if now.value(i) else f"{i} is gone"
+                for i in self.changed_inputs(now)]
+
     def missing_formats(self, formats: Iterable[str]) -> list[str]:
         """Formats asked for that this node renders but the record has no file of (a build
         with --format docx, then one with docx,pdf). Nodes without rendered files: none."""
@@ -239,8 +244,7 @@ def plan(study: Study, previous: Mapping[str, NodeRecord], now: Inputs,
         if record is None:
             steps.append(Step(node, "build", ("not built before",)))
             continue
-        why = [f"{i} changed" if now.value(i) else f"{i} is gone"
-               for i in record.changed_inputs(now)]
+        why = record.reasons(now)
         why += [f"no {f} file built before" for f in record.missing_formats(_formats_of(
             study, node, formats))]
         if files_on_disk is not None:

@@ -324,7 +324,7 @@ def _carry_over(study: Study, options: BuildOptions, cache: Cache,
         files = {p: (out_dir / p).read_bytes() for p in record.files if (out_dir / p).is_file()}
         outcome.files.update(files)
         outcome.records[name] = record
-        outcome.stale[name] = tuple(f"{i} changed" for i in record.changed_inputs(now))
+        outcome.stale[name] = tuple(record.reasons(now))
 
 
 def _keep(options: BuildOptions) -> tuple[str, ...]:

@@ -100,7 +100,7 @@ def _contents_reason(out: Path) -> str | None:
     if built is None:
         return (f"holds {_count(entries)} that submission-kit did not write (no manifest.json "
                 f"of ours): {_names(entries)}")
-    foreign = [e for e in entries if e not in built and not _bookkeeping(e)]
+    foreign = [e for e in entries if e not in built and not is_bookkeeping(e)]
     if foreign:
         return (f"is an earlier build, but also holds {_count(foreign)} that build did not "
                 f"write (not in its manifest.json): {_names(foreign)}")
@@ -150,7 +150,7 @@ def _manifest_outputs(path: Path) -> frozenset[str] | None:
                      if isinstance(o, dict) and isinstance(o.get("path"), str))
 
 
-def _bookkeeping(rel: str) -> bool:
+def is_bookkeeping(rel: str) -> bool:
     return rel in _BOOKKEEPING or rel.split("/")[0] == _CACHE
 
 

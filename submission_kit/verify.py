@@ -16,10 +16,8 @@ from typing import Any
 
 from submission_kit.buildgraph import Inputs, files_on_disk, read_records, sha256_file
 from submission_kit.errors import UserError
-from submission_kit.publish import TOOL_NAME, read_previous
+from submission_kit.publish import TOOL_NAME, is_bookkeeping, read_previous
 from submission_kit.study import Study, load_study
-
-_BOOKKEEPING = ("manifest.json", "SHA256SUMS")
 
 
 @dataclass
@@ -60,8 +58,7 @@ def verify(folder: Path, study_path: Path | None = None) -> Verdict:
     marked = {n: "; ".join(map(str, e["stale"])) for n, e in (manifest.get("nodes") or {}).items()
               if isinstance(e, dict) and e.get("stale")}
     for node, record in sorted(read_records(manifest).items()):
-        why = [f"{i} changed" if now.value(i) else f"{i} is gone"
-               for i in record.changed_inputs(now)]
+        why = record.reasons(now)
         if node in marked:
             why = [f"marked stale by the build (--only): {marked[node]}", *why]
         if why:
@@ -73,7 +70,7 @@ def _files(folder: Path) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in _BOOKKEEPING and not rel.startswith(".cache/"):
+        if path.is_file() and not is_bookkeeping(rel):
             found.append(rel)
     return found
 

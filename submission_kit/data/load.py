@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from submission_kit.buildgraph import sha256_file
 from submission_kit.data.contracts import (
     DatasetNeed,
     merge_needs,
@@ -26,14 +26,6 @@ class StudyData:
     sha256: Mapping[str, str]  # dataset -> sha256 of the file read: provenance for every number
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_study_data(study: Study, declared: Iterable[DatasetNeed]) -> StudyData:
     """Read every dataset the study declares once, check it against what the outputs need
     (a dataset no output reads yet is still read and checked: it is part of the submission),
@@ -46,6 +38,6 @@ def load_study_data(study: Study, declared: Iterable[DatasetNeed]) -> StudyData:
         raw = read_dataset(source.path)
         frames[name] = require_dataset(raw, merged[name], source.path)
         paths[name] = source.path
-        hashes[name] = file_sha256(source.path)
+        hashes[name] = sha256_file(source.path)
     require_subjects_in_adsl(frames, paths)
     return StudyData(frames=frames, paths=paths, sha256=hashes)

@@ -244,8 +244,8 @@ def _specs(study: Any) -> dict[str, str]:
 
 def _datasets(build: Build, study: Any, names: list[str]
               ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    from submission_kit.buildgraph import sha256_file
     from submission_kit.data.io import read_dataset
-    from submission_kit.data.load import file_sha256
 
     frames, notes = {}, []
     for name in names:
@@ -254,7 +254,7 @@ def _datasets(build: Build, study: Any, names: list[str]
         if source is None or not source.path.is_file():
             notes.append(f"dataset {name.upper()} of {build.root} is no longer configured or "
                          "found; its rows are not compared")
-        elif file_sha256(source.path) != recorded:
+        elif sha256_file(source.path) != recorded:
             notes.append(f"{source.path} changed after {build.root} was built; the rows of "
                          f"{name.upper()} are not compared")
         else:
