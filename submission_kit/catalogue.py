@@ -31,7 +31,7 @@ from typing import Any
 
 from submission_kit.errors import UserError
 from submission_kit.locations import BUNDLED
-from submission_kit.study import OutputConfig, Study
+from submission_kit.study import ROOT_TEMPLATE, OutputConfig, Study
 
 GROUPS = {"table": "tables", "figure": "figures", "document": "documents"}
 _BLOCK_START = re.compile(r"^\s+\[(tables|figures|documents)\.")
@@ -135,10 +135,10 @@ def _number_key(entry: Entry) -> tuple[int, tuple[int, ...], str]:
 
 def _names(entry: Entry) -> set[str]:
     """Every way a user may name an entry: t-14-1-3, t_14_1_3, t_14_1_3_demographics, ..."""
-    names = {entry.id, entry.id.replace("-", "_"), entry.source.name, entry.source.stem}
-    if entry.kind == "document":
-        names.add(entry.source.name.removesuffix(".md.j2"))
-    return names
+    if entry.kind == "document":  # 'document.md.j2' alone would name every folder document
+        template = template_name(entry.source)
+        return {entry.id, template, template.removesuffix(".md.j2")}
+    return {entry.id, entry.id.replace("-", "_"), entry.source.name, entry.source.stem}
 
 
 def resolve(name: str, entries: Sequence[Entry]) -> Entry:
@@ -346,7 +346,7 @@ def check_document(entry: Entry, study: Study, template_source: str) -> Status:
         if absent:
             problems.append(f"[regulatory] cites {kind}s that are not configured: "
                             f"{', '.join(absent)}")
-    configured = tuple(d.id for d in study.documents if d.template == entry.source.name)
+    configured = tuple(d.id for d in study.documents if d.template == template_name(entry.source))
     return Status(entry, (), tuple(f"[regulatory] {k}" for k in keys), configured,
                   tuple(problems))
 
@@ -414,7 +414,9 @@ def load_catalogue(root: Path = BUNDLED) -> tuple[Entry, ...]:
     `_partials`), in output-number order."""
     entries = [_spec_entry(kind, path) for kind in ("table", "figure")
                for path in sorted((root / GROUPS[kind]).glob(f"{kind[0]}_*.py"))]
-    entries += [_template_entry(path) for path in sorted((root / "templates").glob("*.md.j2"))
+    templates = root / "templates"
+    entries += [_template_entry(path) for path in sorted([*templates.glob("*.md.j2"),
+                                                          *templates.glob(f"*/{ROOT_TEMPLATE}")])
                 if not path.name.startswith("_")]
     return tuple(sorted(entries, key=_number_key))
 
@@ -447,9 +449,23 @@ def _key_of(example: str, kind: str, path: Path) -> str:
         except (ValueError, tomllib.TOMLDecodeError):
             pass  # reported by the tests and by `add`
     if kind == "document":
-        return path.name.removesuffix(".md.j2")
+        return template_name(path).removesuffix(f"/{ROOT_TEMPLATE}").removesuffix(".md.j2")
     parts = path.stem.split("_")[1:]
     return ".".join(p for p in parts if p.isdigit()) or path.stem
+
+
+def template_name(path: Path) -> str:
+    """The name a study.toml `template` key gives: 'doc.md.j2', or 'doc/document.md.j2' for a
+    document kept as one file per section."""
+    return f"{path.parent.name}/{path.name}" if path.name == ROOT_TEMPLATE else path.name
+
+
+def document_source(path: Path) -> str:
+    """A document's whole template text: the root, then its section files (the root sets
+    `reg = regulatory` for all of them, so the keys read in every section are found)."""
+    parts = [path] + (sorted(p for p in path.parent.glob("*.md.j2") if p != path)
+                      if path.name == ROOT_TEMPLATE else [])
+    return "\n".join(p.read_text(encoding="utf-8") for p in parts)
 
 
 def read_columns(path: Path) -> frozenset[str]:
@@ -487,7 +503,7 @@ def statuses(study: Study, entries: Iterable[Entry] | None = None) -> list[Statu
         if problem:
             out.append(Status(entry, (), (), (), (problem,)))
         elif entry.kind == "document":
-            out.append(check_document(entry, study, entry.source.read_text(encoding="utf-8")))
+            out.append(check_document(entry, study, document_source(entry.source)))
         else:
             out.append(check_output(entry, study, columns))
     return out

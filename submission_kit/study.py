@@ -25,6 +25,8 @@ SYNTHETIC_MARK = "Synthetic data — for demonstration only"
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # FDA: lowercase, digits, hyphens
+# A document kept as one template file per section: <doc-id>/document.md.j2 includes them.
+ROOT_TEMPLATE = "document.md.j2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +79,15 @@ class OutputConfig:
 @dataclass(frozen=True, slots=True)
 class DocumentConfig:
     id: str  # "fda-meeting-package"
-    template: str  # "fda-meeting-package.md.j2"
+    template: str  # "fda-meeting-package/document.md.j2" (one file per section) or "x.md.j2"
     title: str
     subtitle: str = ""
     formats: tuple[str, ...] = ("docx", "pdf")
     paper: str = ""  # "letter" / "a4" for this document; "" follows [style].paper
+    # The dossier's own date and version (title page, footer, file metadata); without them
+    # the data cutoff and [study] version. Never the clock: builds stay byte-identical.
+    date: dt.date | None = None
+    version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +270,8 @@ def _identity(s: _Section) -> Identity:
     )
 
 
-def _cutoff(s: _Section) -> dt.date:
-    value = s.get("data_cutoff", (dt.date, str))
+def _cutoff(s: _Section, key: str = "data_cutoff") -> dt.date:
+    value = s.get(key, (dt.date, str))
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -273,7 +279,7 @@ def _cutoff(s: _Section) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise s.error("data_cutoff", f"{value!r} is not a date (use YYYY-MM-DD)") from None
+        raise s.error(key, f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
 def _datasets(s: _Section, root: Path) -> tuple[DatasetSource, ...]:
@@ -373,7 +379,8 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
         if not _DOC_ID_RE.match(doc_id):
             raise s.error(doc_id, "document ids become file names: lowercase letters, digits "
                                   "and hyphens, at most 60 characters (FDA eCTD rule)")
-        d = s.section(doc_id).allow("template", "title", "subtitle", "formats", "paper")
+        d = s.section(doc_id).allow("template", "title", "subtitle", "formats", "paper", "date",
+                                    "version")
         formats = tuple(d.get("formats", list, ["docx", "pdf"]))
         bad = [f for f in formats if f not in ("docx", "pdf")]
         if bad:
@@ -383,11 +390,13 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
             raise d.error("paper", f"{paper!r}: use 'letter' (FDA) or 'a4' (EMA)")
         documents.append(DocumentConfig(
             id=doc_id,
-            template=d.get("template", str, f"{doc_id}.md.j2"),
+            template=d.get("template", str, f"{doc_id}/{ROOT_TEMPLATE}"),
             title=d.get("title", str),
             subtitle=d.get("subtitle", str, ""),
             formats=formats,
             paper=paper,
+            date=_cutoff(d, "date") if "date" in d.data else None,
+            version=str(d.get("version", (str, int, float), "")),
         ))
     return tuple(documents)
 

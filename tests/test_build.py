@@ -205,8 +205,8 @@ def test_only_rewrites_selected_outputs_and_keeps_the_rest(out, tmp_path):
 def test_failed_build_leaves_previous_output_untouched(out, tmp_path):
     study_dir = tmp_path / "study"
     shutil.copytree(DEMO_STUDY.parent, study_dir)
-    (study_dir / "templates").mkdir()
-    (study_dir / "templates/fda-meeting-package.md.j2").write_text(
+    (study_dir / "templates/fda-meeting-package").mkdir(parents=True)
+    (study_dir / "templates/fda-meeting-package/document.md.j2").write_text(
         "# Title\n\nHR {{ results.t_14_2_1.cox.unadjusted.IL2.hr | num(2) }}\n"
         "Missing {{ results.t_14_2_1.cox.nonexistent.hr | num(2) }}\n")
     with (study_dir / "study.toml").open("a") as handle:
@@ -214,7 +214,7 @@ def test_failed_build_leaves_previous_output_untouched(out, tmp_path):
     target = tmp_path / "output"
     shutil.copytree(out, target)
     before = files_of(target)
-    with pytest.raises(UserError, match=r"fda-meeting-package.md.j2 line 4.*nonexistent"):
+    with pytest.raises(UserError, match=r"fda-meeting-package/document.md.j2 line 4.*nonexistent"):
         build(load_study(study_dir / "study.toml"), BuildOptions(out_dir=target))
     assert files_of(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "study"]

@@ -65,7 +65,8 @@ def test_every_bundled_spec_and_template_has_an_example_block_for_itself():
     entries = load_catalogue()
     files = sorted([*(BUNDLED / "tables").glob("t_*.py"), *(BUNDLED / "figures").glob("f_*.py"),
                     *(p for p in (BUNDLED / "templates").glob("*.md.j2")
-                      if not p.name.startswith("_"))])
+                      if not p.name.startswith("_")),
+                    *(BUNDLED / "templates").glob("*/document.md.j2")])
     assert sorted(e.source for e in entries) == files
     problems = [example_problem(e) for e in entries if example_problem(e)]
     assert problems == []
@@ -102,7 +103,7 @@ def test_resolve_takes_the_names_users_type():
     for name in ("t_14_1_3", "t_14_1_3_demographics", "T-14-1-3", "14.1.3",
                  "t_14_1_3_demographics.py"):
         assert resolve(name, entries) is demographics
-    assert resolve("fda-meeting-package.md.j2", entries).id == "fda-meeting-package"
+    assert resolve("fda-meeting-package/document.md.j2", entries).id == "fda-meeting-package"
     assert resolve("14.3.1", entries).id == "f-14-3-1"  # only a figure has that number
     with pytest.raises(UserError, match=r"'14\.2\.1' names table t-14-2-1 and figure f-14-2-1"):
         resolve("14.2.1", entries)
@@ -318,7 +319,7 @@ def test_add_defaults_to_the_study_toml_of_the_current_folder(study_copy, capsys
     assert code == 0 and err == ""
     documents = tomllib.loads((study_copy / "study.toml").read_text())["documents"]
     assert documents["fda-meeting-package"] == {
-        "template": "fda-meeting-package.md.j2", "title": "Type B Meeting Package",
+        "template": "fda-meeting-package/document.md.j2", "title": "Type B Meeting Package",
         "subtitle": "End-of-Phase 2 Meeting", "formats": ["docx", "pdf"]}
 
 

@@ -13,6 +13,7 @@ import pytest
 from submission_kit import cli
 from submission_kit.cli import DEMO_STUDY, main
 from submission_kit.data.io import read_dataset, write_dataset
+from submission_kit.locations import BUNDLED
 
 PILOT = Path(__file__).resolve().parents[1] / "examples" / "cdiscpilot01" / "study.toml"
 
@@ -33,8 +34,12 @@ def run(args, capsys) -> tuple[int, str]:
 
 def test_init_writes_a_study_that_builds(study_copy, capsys, tmp_path):
     assert sorted(p.name for p in study_copy.iterdir()) == ["data", "study.toml", "templates"]
-    assert sorted(p.name for p in (study_copy / "templates").iterdir()) == [
-        "_macros.md.j2", "ema-scientific-advice.md.j2", "fda-meeting-package.md.j2"]
+    # Every bundled template (one folder per document, one file per section), not the CSS.
+    bundled = sorted(p.relative_to(BUNDLED / "templates") for p in
+                     (BUNDLED / "templates").rglob("*") if p.suffix != ".css")
+    assert sorted(p.relative_to(study_copy / "templates") for p in
+                  (study_copy / "templates").rglob("*")) == bundled
+    assert (study_copy / "templates/fda-meeting-package/09-questions.md.j2").is_file()
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out",
                       str(tmp_path / "out"), "--format", "pdf", "--only",
                       "fda-meeting-package"], capsys)
@@ -78,20 +83,21 @@ def test_missing_variable_names_the_output_that_needs_it(study_copy, capsys):
 
 
 def test_template_error_names_template_and_line(study_copy, capsys, tmp_path):
-    template = study_copy / "templates/fda-meeting-package.md.j2"
+    # An error in one section's file names that file, by its document folder, and its line.
+    template = study_copy / "templates/fda-meeting-package/07-purpose.md.j2"
     lines = template.read_text().splitlines()
-    at = lines.index("{%- set reg = regulatory -%}") + 4  # past the header comment
+    at = len(lines)
     lines.insert(at, "{{ results.t_14_2_1.cox.unadjusted.IL2.hazard | num(2) }}")
     template.write_text("\n".join(lines) + "\n")
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out",
                       str(tmp_path / "out")], capsys)
     assert code == 2
-    assert f"fda-meeting-package.md.j2 line {at + 1}" in text and "hazard" in text
+    assert f"fda-meeting-package/07-purpose.md.j2 line {at + 1}" in text and "hazard" in text
     assert "Traceback" not in text
 
 
 def test_number_without_a_format_is_refused(study_copy, capsys):
-    template = study_copy / "templates/fda-meeting-package.md.j2"
+    template = study_copy / "templates/fda-meeting-package/10-supporting-data.md.j2"
     raw_number = "\nHR {{ results.t_14_2_1.cox.unadjusted.IL2.hr }}\n"
     template.write_text(template.read_text() + raw_number)
     code, text = run(["validate", "--study", str(study_copy / "study.toml")], capsys)

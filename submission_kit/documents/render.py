@@ -105,10 +105,11 @@ def render_document(study: Study, config: DocumentConfig,
         raise UserError(f"{study.path}: [documents.{config.id}] template {exc.name!r} not "
                         f"found in {folders}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise UserError(f"template {exc.filename or exc.name} line {exc.lineno}: "
-                        f"{exc.message}") from None
+        shown = _template_name(exc.filename, template_dirs(study)) if exc.filename else exc.name
+        raise UserError(f"template {shown} line {exc.lineno}: {exc.message}") from None
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
-        raise UserError(f"{_template_line(exc, config.template)}: {exc}") from None
+        raise UserError(f"{_template_line(exc, config.template, template_dirs(study))}: "
+                        f"{exc}") from None
     blocks = parse_markdown(text, config.template)
     used_tables = {b.table_id: tables[b.table_id] for b in blocks if isinstance(b, TableRef)}
     used_figures = {b.figure_id: figures[b.figure_id] for b in blocks
@@ -120,11 +121,11 @@ def render_document(study: Study, config: DocumentConfig,
         tables=used_tables,
         figures=used_figures,
         running_header=running_header(study, config.title),
-        running_footer=f"{study.identity.sponsor} — {config.id} v{study.identity.version}",
+        running_footer=f"{study.identity.sponsor} — {config.id} v{_version(study, config)}",
         author=study.identity.sponsor,
         subject=f"{study.identity.product}: {study.identity.indication}",
         keywords=f"{study.id}; {study.identity.protocol}; {config.id}",
-        date_iso=study.data_cutoff.isoformat(),
+        date_iso=(config.date or study.data_cutoff).isoformat(),
         # EMA documents on A4, FDA ones on Letter, whatever the study's default.
         style=(replace(study.style, page=replace(study.style.page, paper=config.paper))
                if config.paper else study.style),
@@ -142,12 +143,22 @@ def running_header(study: Study, title: str = "") -> str:
     return " — ".join(parts)
 
 
-def _template_line(exc: Exception, default: str) -> str:
+def _template_line(exc: Exception, default: str, folders: Sequence[Path]) -> str:
     """Jinja rewrites tracebacks so template frames carry the template file and line."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".j2", ".jinja", ".md")):
-            return f"template {Path(frame.filename).name} line {frame.lineno}"
+            return f"template {_template_name(frame.filename, folders)} line {frame.lineno}"
     return f"template {default}"
+
+
+def _template_name(filename: str, folders: Sequence[Path]) -> str:
+    """A template file as the loader names it ('fda-meeting-package/09-questions.md.j2'): a
+    bare file name would not tell one document's section from another's."""
+    path = Path(filename)
+    for folder in folders:
+        if path.is_relative_to(folder):
+            return path.relative_to(folder).as_posix()
+    return path.name
 
 
 def _environment(study: Study, tracer: Tracer, tables: Mapping[str, TableModel],
@@ -191,13 +202,19 @@ def _context(study: Study, config: DocumentConfig, results: Mapping[str, Analysi
                      for a in study.treatment.arms],
             "populations": {k: p.label for k, p in study.populations.items()},
         },
-        "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle},
+        "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle,
+                     "version": _version(study, config),
+                     "date": long_date(config.date or study.data_cutoff)},
         "regulatory": authored_view(study.regulatory, "regulatory"),
         "results": results_view(results, used),
         # Parameters of each configured output, e.g. table_params["14.2.1"].timepoint_label
         "table_params": {o.id: o.params for o in study.outputs if o.kind == "table"},
         "figure_params": {o.id: o.params for o in study.outputs if o.kind == "figure"},
     }
+
+
+def _version(study: Study, config: DocumentConfig) -> str:
+    return config.version or study.identity.version
 
 
 def _title_page(study: Study, config: DocumentConfig) -> TitlePage:
@@ -212,7 +229,10 @@ def _title_page(study: Study, config: DocumentConfig) -> TitlePage:
                        ident.eudract and f"EudraCT {ident.eudract}") if x]
     if ids:
         lines.append("Registry: " + "; ".join(ids))
-    lines += [f"Version: {ident.version}", f"Data cutoff: {long_date(study.data_cutoff)}"]
+    lines.append(f"Version: {_version(study, config)}")
+    if config.date:
+        lines.append(f"Date: {long_date(config.date)}")
+    lines.append(f"Data cutoff: {long_date(study.data_cutoff)}")
     return TitlePage(
         title=config.title,
         subtitle=config.subtitle or ident.title,

@@ -358,6 +358,6 @@ def test_a_question_in_an_unknown_area_stops_the_build(study: Study) -> None:
     ema["questions"] = [{**ema["questions"][0], "area": "pharmacovigilance"}]
     bad = replace(study, regulatory={**study.regulatory, "ema": ema})
     config = next(d for d in study.documents if d.id == DOC)
-    with pytest.raises(UserError, match=r"ema-scientific-advice.md.j2 line \d+.*"
+    with pytest.raises(UserError, match=r"ema-scientific-advice/document.md.j2 line \d+.*"
                                         r"question area pharmacovigilance"):
         render_document(bad, config, {}, {}, {})

@@ -1,5 +1,6 @@
 """A document may set its own paper ([documents.<id>] paper = "a4"): EMA documents on A4, FDA
-ones on Letter, in one study. Both writers follow it."""
+ones on Letter, in one study. Both writers follow it. Likewise its own date and version (a
+dossier's date is not its data cutoff): title page, footer and both files' metadata."""
 
 import io
 import shutil
@@ -16,12 +17,13 @@ A4 = (595.28, 841.89)
 LETTER = (612.0, 792.0)
 
 
-def test_document_paper_overrides_the_study_style(small_study, tmp_path):
+def test_document_paper_date_and_version_override_the_study(small_study, tmp_path):
     study = tmp_path / "study"
     shutil.copytree(small_study, study)
     toml = study / "study.toml"
     toml.write_text(toml.read_text().replace(
-        'template = "laboratory.md.j2"', 'template = "laboratory.md.j2"\npaper = "a4"')
+        'template = "laboratory.md.j2"',
+        'template = "laboratory.md.j2"\npaper = "a4"\ndate = 2024-05-02\nversion = "2.1"')
         .replace('formats = ["pdf"]', 'formats = ["docx", "pdf"]'))
     out = tmp_path / "out"
     build(load_study(toml), BuildOptions(out_dir=out))
@@ -32,6 +34,28 @@ def test_document_paper_overrides_the_study_style(small_study, tmp_path):
         section = docx.Document(io.BytesIO((out / f"documents/{doc_id}.docx").read_bytes())
                                 ).sections[0]
         assert (section.page_width.pt, section.page_height.pt) == pytest.approx(size, abs=0.5)
+    # The laboratory brief's own date and version; the demography brief keeps the study's
+    # (version 1.0, dated by the data cutoff 2021-09-30, no separate date line).
+    for doc_id, stamp, version, dated in (("laboratory", "20240502", "2.1", True),
+                                          ("demography", "20210930", "1.0", False)):
+        reader = PdfReader(out / f"documents/{doc_id}.pdf")
+        assert str(reader.metadata["/CreationDate"]).startswith(f"D:{stamp}")
+        text = reader.pages[0].extract_text()
+        assert f"Version: {version}" in text and f"{doc_id} v{version}" in text
+        assert ("Date: 2 May 2024" in text) is dated and "Data cutoff: 30 September 2021" in text
+        core = docx.Document(io.BytesIO((out / f"documents/{doc_id}.docx").read_bytes())
+                             ).core_properties
+        assert core.created is not None and core.created.strftime("%Y%m%d") == stamp
+
+
+def test_bad_document_date_is_refused_naming_the_key(small_study, tmp_path):
+    study = tmp_path / "study"
+    shutil.copytree(small_study, study)
+    toml = study / "study.toml"
+    toml.write_text(toml.read_text().replace(
+        'template = "laboratory.md.j2"', 'template = "laboratory.md.j2"\ndate = "15/12/2021"'))
+    with pytest.raises(UserError, match=r"documents.*laboratory.*date.*not a date"):
+        load_study(toml)
 
 
 def test_unknown_paper_is_refused_naming_the_key(small_study, tmp_path):

@@ -82,8 +82,8 @@ def test_the_bundled_templates_load_through_their_symlink(folders: tuple[Path, P
     bundled = BUNDLED / "templates"
     assert bundled.is_symlink() or any(p.is_symlink() for p in bundled.parents)
     source, filename, _ = ContainedLoader([study, bundled]).get_source(
-        environment(study), "fda-meeting-package.md.j2")
-    assert source and filename.endswith("fda-meeting-package.md.j2")
+        environment(study), "fda-meeting-package/09-questions.md.j2")
+    assert source and filename.endswith("fda-meeting-package/09-questions.md.j2")
 
 
 def test_a_missing_template_is_not_found(folders: tuple[Path, Path]) -> None:
