@@ -198,6 +198,9 @@ class NodeRecord:
 
     inputs: Mapping[str, str]
     files: Mapping[str, str] = field(default_factory=dict)
+    # Why the manifest marks it out of date ("data:adsl changed", "x.pdf not rebuilt"): a
+    # stale node is never current, even when its recorded inputs still match.
+    stale: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -245,6 +248,7 @@ def plan(study: Study, previous: Mapping[str, NodeRecord], now: Inputs,
             steps.append(Step(node, "build", ("not built before",)))
             continue
         why = record.reasons(now)
+        why += [s for s in record.stale if s not in why]
         why += [f"no {f} file built before" for f in record.missing_formats(_formats_of(
             study, node, formats))]
         if files_on_disk is not None:
@@ -283,7 +287,8 @@ def read_records(manifest: Mapping[str, Any]) -> dict[str, NodeRecord]:
     for node, entry in (manifest.get("nodes") or {}).items():
         if isinstance(entry, dict) and isinstance(entry.get("inputs"), dict):
             files = {p: hashes.get(p, "") for p in entry.get("files", [])}
-            records[node] = NodeRecord(dict(entry["inputs"]), files)
+            records[node] = NodeRecord(dict(entry["inputs"]), files,
+                                       tuple(str(s) for s in entry.get("stale") or ()))
     return records
 
 

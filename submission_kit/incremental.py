@@ -311,20 +311,43 @@ def _carry_over(study: Study, options: BuildOptions, cache: Cache,
     manifest never vouches for an out-of-date file."""
     if not options.only:
         return
+    _keep_other_formats(options, previous, out_dir, now, outcome)
     configured = {output_node(c.kind, c.id) for c in study.outputs}
     configured |= {document_node(d.id) for d in study.documents} | {ARD_NODE}
     for name, record in previous.items():
         if name in outcome.records or name not in configured:
             continue
         hit = cache.find(name, now)
-        if hit is not None:
+        if hit is not None and set(record.files) <= set(hit.record.files):
             outcome.files.update({p: cache.blob(s) for p, s in hit.record.files.items()})
             outcome.records[name] = hit.record
             continue
         files = {p: (out_dir / p).read_bytes() for p in record.files if (out_dir / p).is_file()}
         outcome.files.update(files)
         outcome.records[name] = record
-        outcome.stale[name] = tuple(record.reasons(now))
+        why = record.reasons(now)
+        outcome.stale[name] = (*why, *(s for s in record.stale if s not in why))
+
+
+def _keep_other_formats(options: BuildOptions, previous: Mapping[str, NodeRecord],
+                        out_dir: Path, now: Inputs, outcome: Outcome) -> None:
+    """--only with --format docx: a rebuilt node keeps its PDF from the previous build (the
+    user asked for one format, not for the other to vanish), marked stale: it was made from
+    the inputs that have since changed."""
+    for name in outcome.rebuilt:
+        before, record = previous.get(name), outcome.records[name]
+        if before is None:
+            continue
+        kept = {p: s for p, s in before.files.items()
+                if p.endswith((".docx", ".pdf")) and p not in record.files
+                and (out_dir / p).is_file()}
+        if not kept:
+            continue
+        outcome.files.update({p: (out_dir / p).read_bytes() for p in kept})
+        outcome.records[name] = NodeRecord(record.inputs, {**record.files, **kept})
+        asked = ",".join(options.formats)
+        outcome.stale[name] = (*(f"{p} not rebuilt (--format {asked})" for p in sorted(kept)),
+                               *before.reasons(now))
 
 
 def _keep(options: BuildOptions) -> tuple[str, ...]:

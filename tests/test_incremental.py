@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import docx
 import pandas as pd
 import pytest
 
@@ -170,6 +171,42 @@ def test_only_marks_outputs_it_left_out_of_date_as_stale(small_study, first, tmp
     assert "stale" in report and "document:demography" in report
     assert main(["build", "--study", str(study), "--out", str(out)]) == 0
     assert main(["verify", str(out)]) == 0
+
+
+def test_only_with_one_format_keeps_the_other_marked_stale(small_study, first, tmp_path,
+                                                          capsys):
+    """--only demography --format docx after a template edit: the DOCX is rebuilt, the PDF of
+    the previous build is kept (not dropped), and the manifest says it is out of date."""
+    study, out = _copy(small_study, first, tmp_path)
+    old_pdf = (out / "documents/demography.pdf").read_bytes()
+    template = study.parent / "templates/demography.md.j2"
+    template.write_text(template.read_text() + "\nReviewed by the medical monitor.\n")
+    assert main(["build", "--study", str(study), "--out", str(out), "--only", "demography",
+                 "--format", "docx"]) == 0
+    capsys.readouterr()
+    assert (out / "documents/demography.pdf").read_bytes() == old_pdf
+    assert "medical monitor" in _docx_text(out / "documents/demography.docx")
+    node = _manifest(out)["nodes"]["document:demography"]
+    assert node["stale"] == ["documents/demography.pdf not rebuilt (--format docx)",
+                             "file:templates/demography.md.j2 changed"]
+    assert {"documents/demography.docx", "documents/demography.pdf"} <= set(node["files"])
+    assert main(["verify", str(out)]) == 1
+    assert "document:demography" in capsys.readouterr().out
+    # Neither the plan, nor the no-change check, nor another --only build takes it as current.
+    assert main(["build", "--study", str(study), "--out", str(out), "--plan"]) == 0
+    assert "rebuild  document:demography" in capsys.readouterr().out
+    assert main(["build", "--study", str(study), "--out", str(out), "--only", "14.1.3",
+                 "--format", "docx"]) == 0
+    assert "not rebuilt" in _manifest(out)["nodes"]["document:demography"]["stale"][0]
+    assert (out / "documents/demography.pdf").read_bytes() == old_pdf
+    # Asking for both formats again makes it current.
+    assert main(["build", "--study", str(study), "--out", str(out), "--only", "demography"]) == 0
+    assert "stale" not in _manifest(out)["nodes"]["document:demography"]
+    assert main(["verify", str(out)]) == 0
+
+
+def _docx_text(path: Path) -> str:
+    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
 
 
 def test_verify_finds_altered_missing_and_unlisted_files(small_study, first, tmp_path, capsys):
