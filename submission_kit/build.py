@@ -25,8 +25,9 @@ from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
 from submission_kit.executors import check_executor, open_executor
 from submission_kit.figures.model import FigureModel, figure_file_stem
+from submission_kit.locations import template_dirs
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
-from submission_kit.study import OutputConfig, Study
+from submission_kit.study import ROOT_TEMPLATE, OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
 from submission_kit.tables.model import as_json as table_json
 from submission_kit.tables.spec import OutputSpec, load_spec
@@ -260,7 +261,7 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
     out = options.out_dir.resolve()
     check_executor(options.executor)
     with output_lock(options.out_dir), open_executor(options.executor, options.jobs) as pool:
-        _check_only(study, options)
+        options = replace(options, only=resolve_only(study, options.only))
         if options.mock:  # shells: nothing cached, no data, no node records
             computed = compute_mock(study)
             ready, render = plan_files(study, computed, options)
@@ -309,13 +310,33 @@ def changes_since(before: Any, out: Path) -> tuple[str, ...]:
     return tuple(c.summary(140) for c in report.changes if c.category != "pagination-only")
 
 
-def _check_only(study: Study, options: BuildOptions) -> None:
+def resolve_only(study: Study, only: tuple[str, ...]) -> tuple[str, ...]:
+    """The --only ids, checked; a document section ('fda-meeting-package/09-questions')
+    stands for its document: a DOCX or PDF is one file, so a section is rebuilt with it."""
     known = {*(d.id for d in study.documents)}
     for config in study.outputs:
         known |= {config.id, _file_stem(config),
                   f"{config.kind[0]}_{config.id.replace('.', '_')}"}
-    unknown = [x for x in options.only if x not in known]
-    if unknown:
-        raise UserError(f"--only {unknown[0]!r}: not an output of {study.path.name} "
-                        f"(try `submission-kit list`)")
+    resolved = []
+    for name in only:
+        doc_id, _, section = name.partition("/")
+        if section and doc_id in known:
+            _check_section(study, doc_id, section.removesuffix(".md.j2"))
+            name = doc_id
+        if name not in known:
+            raise UserError(f"--only {name!r}: not an output of {study.path.name} "
+                            f"(try `submission-kit list`)")
+        resolved.append(name)
+    return tuple(dict.fromkeys(resolved))
+
+
+def _check_section(study: Study, doc_id: str, section: str) -> None:
+    doc = next(d for d in study.documents if d.id == doc_id)
+    folder = Path(doc.template).parent
+    found = sorted({p.name.removesuffix(".md.j2") for d in template_dirs(study)
+                    for p in (d / folder).glob("*.md.j2")
+                    if folder != Path(".") and p.name != ROOT_TEMPLATE})
+    if section not in found:
+        raise UserError(f"--only {doc_id}/{section}: {doc_id} has no section {section!r} "
+                        f"(its sections: {', '.join(found) or 'none, it is one template'})")
 
