@@ -24,12 +24,21 @@ study.toml:
     ancova = true
     slope = true
     time_unit = "month"
+    # baseline = false                  # an outcome with no baseline (CIBIC+, itself a rating
+    #                                   # of change): values by visit, no baseline or change
+    #                                   # rows, ANCOVA of the value without a baseline
+    #                                   # covariate; needs mmrm = false; BASE, CHG and ABLFL
+    #                                   # are then not read
 
 Imputed records are shown and analysed as the dataset defines them (ANL01FL, DTYPE); the MMRM
 and the slope model use observed values only (missing at random).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
 
 from submission_kit.analysis.ard import AnalysisResults
 from submission_kit.analysis.descriptive import big_n_records
@@ -79,6 +88,9 @@ from submission_kit.tables.visit_rows import (
 )
 
 TITLE = "Change from Baseline by Visit"
+TITLE_NO_BASELINE = "Summary by Visit"
+# Keys that only mean something when the endpoint has a baseline.
+_BASELINE_KEYS = ("baseline_by_visit", "baseline_flag", "baseline_label")
 
 
 def _list(ctx: OutputContext, key: str) -> list[str]:
@@ -90,8 +102,40 @@ def _adsl_vars(ctx: OutputContext) -> list[str]:
     return list(dict.fromkeys(_list(ctx, "covariates") + dose))
 
 
+def _baseline(ctx: OutputContext) -> bool:
+    """`baseline = false`: checked against the keys that need a baseline, so a configuration
+    that asks for both is refused rather than silently half-applied."""
+    if ctx.param("baseline"):
+        return True
+    for key in _BASELINE_KEYS:
+        if key in ctx.config.params:
+            raise ctx.error(key, "has no meaning with baseline = false (an endpoint with no "
+                                 "baseline); remove it")
+    if ctx.param("mmrm"):
+        raise ctx.error("mmrm", "the MMRM models change from baseline; with baseline = false "
+                                "set mmrm = false")
+    return False
+
+
 def _needs(ctx: OutputContext) -> list[DatasetNeed]:
-    return visit_needs(ctx, _adsl_vars(ctx))
+    found = visit_needs(ctx, _adsl_vars(ctx))
+    if _baseline(ctx):
+        return found
+    unread = {"BASE", "CHG", ctx.param("baseline_flag")}
+    return [replace(n, variables=tuple(v for v in n.variables if v.name not in unread))
+            if n.dataset == ctx.param("dataset") else n for n in found]
+
+
+def _frames(frames: Frames, ctx: OutputContext) -> Frames:
+    """With no baseline the dataset need not carry BASE, CHG or a baseline flag: the long
+    frame gets them empty (a flag the dataset does have still marks its baseline records,
+    which are then left out of every visit)."""
+    if _baseline(ctx):
+        return frames
+    name = ctx.param("dataset")
+    empty = {"BASE": np.nan, "CHG": np.nan, ctx.param("baseline_flag"): ""}
+    added = {k: v for k, v in empty.items() if k not in frames[name].columns}
+    return {**frames, name: frames[name].assign(**added)} if added else frames
 
 
 def _comparisons(ctx: OutputContext) -> tuple[tuple[str, str], ...]:
@@ -128,7 +172,7 @@ def _design(ctx: OutputContext, digits: int) -> ChangeDesign:
         covariates=tuple(_list(ctx, "covariates")),
         baseline_by_visit=ctx.param("baseline_by_visit"), structures=tuple(structures),
         dose=ctx.param("dose_var"), digits=digits, mmrm=ctx.param("mmrm"),
-        ancova=ctx.param("ancova"), slope=ctx.param("slope"))
+        ancova=ctx.param("ancova"), slope=ctx.param("slope"), baseline=_baseline(ctx))
 
 
 def _digits(ctx: OutputContext, data_values: list[float] | None = None) -> int:
@@ -140,15 +184,15 @@ def _digits(ctx: OutputContext, data_values: list[float] | None = None) -> int:
 
 def _analyse(frames: Frames, ctx: OutputContext) -> AnalysisResults:
     subjects = population_subjects(frames, ctx, _adsl_vars(ctx))
-    data = visit_records(frames, ctx, ctx.param("paramcd"), subjects)
+    data = visit_records(_frames(frames, ctx), ctx, ctx.param("paramcd"), subjects)
     digits = _digits(ctx, data["AVAL"].dropna().tolist())
     design = _design(ctx, digits)
     visits = tuple(_list(ctx, "visits"))
     summary, notes = visit_summary_records(ctx.analysis_id, "", data, VisitSummaryDesign(
-        design.arms, visits, digits))
+        design.arms, visits, digits, baseline=design.baseline))
     models = change_model_records(ctx.analysis_id, data, subjects, design)
     return AnalysisResults(
-        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or TITLE,
+        id=ctx.analysis_id, output_id=ctx.id, title=ctx.param("title") or _title(ctx),
         population=population_rule(ctx),
         datasets=ctx.datasets_used(["adsl", ctx.param("dataset")]),
         stats=tuple(big_n_records(ctx.analysis_id, arm_groups(subjects, ctx, total=False))
@@ -169,11 +213,16 @@ def _visit_layout(shown: Shown, ctx: OutputContext) -> VisitLayout:
     bad = [s for s in stats if s not in VISIT_STATS[:6]]
     if bad:
         raise ctx.error("stats", f"unknown {bad[0]!r}; use {', '.join(VISIT_STATS[:6])}")
-    digits = shown.digits(f"aval.baseline.{arms[0]}.mean", _digits(ctx))
+    first = "baseline" if ctx.param("baseline") else visit_key(_list(ctx, "visits")[0])
+    digits = shown.digits(f"aval.{first}.{arms[0]}.mean", _digits(ctx))
     return VisitLayout(arms, {a.key: a.label for a in ctx.arms}, stats, digits)
 
 
 def _summary_rows(shown: Shown, ctx: OutputContext, lay: VisitLayout) -> list[Row]:
+    if not ctx.param("baseline"):  # the value at each visit, straight under the visit
+        return [r for visit in _list(ctx, "visits") for r in (
+            group_row(visit, len(lay.arms)),
+            *summary_rows(shown, lay, f"aval.{visit_key(visit)}", "", 1))]
     rows = summary_rows(shown, lay, "aval.baseline", ctx.param("baseline_label"), 0)
     for visit in _list(ctx, "visits"):
         key = visit_key(visit)
@@ -196,8 +245,7 @@ def _model_rows(shown: Shown, ctx: OutputContext, lay: VisitLayout) -> list[Row]
                  *comparison_rows(shown, lay, f"mmrm.diff.{key}", "Difference in LS means",
                                   pairs, est, 1)]
     if ctx.param("ancova"):
-        rows += [group_row(f"ANCOVA, change from baseline at {landmark} ({_records(ctx)})",
-                           width),
+        rows += [group_row(f"ANCOVA, {_modelled(ctx)} at {landmark} ({_records(ctx)})", width),
                  count_row(shown, lay, "ancova.n", "Subjects analysed, n", 1),
                  *per_arm_rows(shown, lay, "ancova.lsmean", "LS mean", est, 1),
                  *comparison_rows(shown, lay, "ancova.diff", "Difference in LS means", pairs,
@@ -223,6 +271,14 @@ def _structure(shown: Shown) -> str:
         return "<structure> covariance"
     used = str(shown.value("mmrm.structure"))
     return f"{used} covariance" if used else "no covariance structure could be fitted"
+
+
+def _modelled(ctx: OutputContext) -> str:
+    return "change from baseline" if ctx.param("baseline") else "value"
+
+
+def _title(ctx: OutputContext) -> str:
+    return TITLE if ctx.param("baseline") else TITLE_NO_BASELINE
 
 
 def _records(ctx: OutputContext) -> str:
@@ -251,19 +307,30 @@ def _footnotes(ctx: OutputContext) -> list[str]:
     if ctx.param("ancova"):
         dose = (f" Dose response: the same model with {ctx.param('dose_var')} as a numeric "
                 "covariate instead of treatment." if ctx.param("dose_var") else "")
-        notes.append(f"ANCOVA: change from baseline at {landmark} on treatment, baseline{extra}"
-                     f" ({_records(ctx)}); t-based CIs and p-values on the residual degrees of "
+        model = (f"change from baseline at {landmark} on treatment, baseline{extra} "
+                 f"({_records(ctx)})" if ctx.param("baseline") else
+                 f"value at {landmark} ({_records(ctx)}) on treatment{extra}, with no baseline "
+                 "covariate (the endpoint has no baseline)")
+        notes.append(f"ANCOVA: {model}; t-based CIs and p-values on the residual degrees of "
                      f"freedom.{dose}")
     if ctx.param("slope"):
+        span = "baseline" if ctx.param("baseline") else "first visit"
         notes.append(
             f"Slopes: value on time ({ctx.param('visit_order_var')}, in {unit}s) x treatment, "
             f"with a random intercept and slope per subject (unstructured 2 x 2) and "
-            f"independent errors; baseline to {landmark}, observed values; REML; Satterthwaite "
+            f"independent errors; {span} to {landmark}, observed values; REML; Satterthwaite "
             "degrees of freedom.")
-    notes.append(f"Software: submission-kit (MMRM and slopes: its own GLS/REML fit on "
-                 f"{software()}, checked in its test suite against statsmodels MixedLM and "
-                 "published SAS PROC MIXED results; ANCOVA: ordinary least squares).")
+    notes.append(_software(ctx))
     return notes
+
+
+def _software(ctx: OutputContext) -> str:
+    if ctx.param("mmrm") or ctx.param("slope"):
+        return (f"Software: submission-kit (MMRM and slopes: its own GLS/REML fit on "
+                f"{software()}, checked in its test suite against statsmodels MixedLM and "
+                "published SAS PROC MIXED results; ANCOVA: ordinary least squares).")
+    return (f"Software: submission-kit (ANCOVA: ordinary least squares on {software()}, checked "
+            "in its test suite against statsmodels OLS).")
 
 
 def _layout(shown: Shown, ctx: OutputContext) -> TableModel:
@@ -272,7 +339,7 @@ def _layout(shown: Shown, ctx: OutputContext) -> TableModel:
     label = ctx.param("endpoint_label") or ctx.param("paramcd")
     return TableModel(
         id=ctx.id,
-        title=title_lines(ctx, "Table", f"{label}: {TITLE}"),
+        title=title_lines(ctx, "Table", f"{label}: {_title(ctx)}"),
         columns=arm_columns(shown, arm_column_keys(ctx, total=False)),
         rows=tuple(_summary_rows(shown, ctx, lay) + _model_rows(shown, ctx, lay)),
         footnotes=(*_footnotes(ctx), *shown.notes(), *ctx.param("footnotes")),
@@ -305,6 +372,7 @@ SPEC: OutputSpec[TableModel] = OutputSpec(
         "ancova": Param(bool, True),
         "slope": Param(bool, True),
         "time_unit": Param(str, "month"),
+        "baseline": Param(bool, True),
         "digits": Param(int, None),
     },
     needs=_needs,

@@ -118,6 +118,7 @@ class VisitSummaryDesign:
     digits: int  # data precision
     geometric: bool = False  # log-normal parameter: geometric statistics and ratios
     change: bool = True
+    baseline: bool = True  # False: an outcome with no baseline (CIBIC+): no baseline row
 
 
 def visit_summary_records(analysis: str, prefix: str, data: pd.DataFrame,
@@ -127,8 +128,8 @@ def visit_summary_records(analysis: str, prefix: str, data: pd.DataFrame,
     notes: list[str] = []
     by_arm = {arm: data[data["ARM"] == arm] for arm in design.arms}
     base = {arm: rows.loc[rows["BASELINE"], "AVAL"] for arm, rows in by_arm.items()}
-    out = summary_records(analysis, f"{prefix}aval.baseline", "Baseline", base, design.digits,
-                          design.geometric)
+    out = (summary_records(analysis, f"{prefix}aval.baseline", "Baseline", base,
+                           design.digits, design.geometric) if design.baseline else [])
     for visit in design.visits:
         key = visit_key(visit)
         at = {arm: rows[(rows["VISIT"] == visit) & ~rows["BASELINE"]]
@@ -136,10 +137,10 @@ def visit_summary_records(analysis: str, prefix: str, data: pd.DataFrame,
         out += summary_records(analysis, f"{prefix}aval.{key}", visit,
                                {a: r["AVAL"] for a, r in at.items()}, design.digits,
                                design.geometric)
-        if design.change:
+        if design.change and design.baseline:
             out += summary_records(analysis, f"{prefix}chg.{key}", f"{visit}: change",
                                    {a: r["CHG"] for a, r in at.items()}, design.digits, False)
-        if design.geometric:
+        if design.geometric and design.baseline:
             out += ratio_records(analysis, f"{prefix}ratio.{key}", f"{visit}: ratio", at)
     if design.geometric:
         nonpositive = int((data["AVAL"] <= 0).sum())
@@ -236,18 +237,19 @@ class AncovaResult:
 
 def ancova(frame: pd.DataFrame, response: str, arms: Sequence[str],
            comparisons: Sequence[tuple[str, str]], covariates: Sequence[str],
-           dose: str = "") -> AncovaResult:
-    """OLS of `response` on treatment (indicators of each arm but the first), BASE and the
-    covariates; one row per subject. LS means and differences with residual-df t CIs and
-    p-values; an arm with no subject gives NE. With `dose`, a second model replaces the arm
-    indicators by that numeric column and tests its coefficient (the type III F test of one
-    degree of freedom is this t test squared)."""
+           dose: str = "", baseline: bool = True) -> AncovaResult:
+    """OLS of `response` on treatment (indicators of each arm but the first), BASE (unless
+    `baseline` is False: an outcome with no baseline, such as CIBIC+) and the covariates; one
+    row per subject. LS means and differences with residual-df t CIs and p-values; an arm
+    with no subject gives NE. With `dose`, a second model replaces the arm indicators by that
+    numeric column and tests its coefficient (the type III F test of one degree of freedom is
+    this t test squared)."""
     counts = {a: int((frame["ARM"] == a).sum()) for a in arms}
     if frame.empty:
         ne = Estimate(*(math.nan,) * 6, note="not estimable")
         return AncovaResult(counts, dict.fromkeys(arms, ne), dict.fromkeys(comparisons, ne),
                             math.nan, 0, "no subject has a value")
-    cov = covariate_columns(frame, ["BASE", *covariates])
+    cov = covariate_columns(frame, ["BASE", *covariates] if baseline else list(covariates))
     arm_x = np.column_stack([(frame["ARM"] == a).to_numpy(float) for a in arms[1:]]
                             ) if len(arms) > 1 else np.zeros((len(frame), 0))
     x = np.hstack([np.ones((len(frame), 1)), arm_x, cov.x])

@@ -1,6 +1,8 @@
 """Models of change from baseline in a repeated endpoint, as results records (ARD): the MMRM
 over the model visits with its covariance fallback, the ANCOVA at the landmark visit, and the
-random intercept and slope model of the value over time.
+random intercept and slope model of the value over time. An outcome with no baseline
+(`ChangeDesign.baseline` False, e.g. CIBIC+, itself a rating of change) has only the ANCOVA of
+its value at the landmark (and the slope model, which needs no baseline).
 
 Input: the long frame of `longitudinal.RECORD` (one row per subject and visit), with the
 covariates and the dose column joined from ADSL. Imputed records (IMPUTED, e.g. LOCF) enter
@@ -49,6 +51,7 @@ class ChangeDesign:
     mmrm: bool = True
     ancova: bool = True
     slope: bool = True
+    baseline: bool = True  # False: no baseline (CIBIC+); the ANCOVA models the value itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,8 @@ def change_model_records(analysis: str, data: pd.DataFrame, subjects: pd.DataFra
                          design: ChangeDesign) -> ModelRecords:
     """`subjects`: the population (USUBJID, ARM), against which the subjects each model
     analyses are counted, so none is left out without a note."""
+    if design.mmrm and not design.baseline:
+        raise ValueError("the MMRM models change from baseline: it needs a baseline")
     stats: list[Stat] = []
     notes: list[str] = []
     methods: list[str] = []
@@ -228,13 +233,15 @@ def _mmrm_method(fit: MmrmFit, design: ChangeDesign) -> str:
 def _ancova_records(analysis: str, data: pd.DataFrame, subjects: pd.DataFrame,
                     design: ChangeDesign, notes: list[str], methods: list[str]) -> list[Stat]:
     at = data[~data["BASELINE"] & (data["VISIT"] == design.landmark)]
-    needed = ["CHG", "BASE", *design.covariates, *([design.dose] if design.dose else [])]
+    response, base = ("CHG", ["BASE"]) if design.baseline else ("AVAL", [])
+    needed = [response, *base, *design.covariates, *([design.dose] if design.dose else [])]
     rows = _complete(at, needed).reset_index(drop=True)
-    _left_out(f"ANCOVA at {design.landmark}", subjects, rows, design,
-              f"with no change from baseline at {design.landmark} (or a missing baseline or "
-              "covariate)", notes)
-    result = ancova(rows, "CHG", design.arms, design.comparisons, design.covariates,
-                    design.dose)
+    missing = ((f"with no change from baseline at {design.landmark} (or a missing baseline or "
+                "covariate)") if design.baseline else
+               f"with no value at {design.landmark} (or a missing covariate)")
+    _left_out(f"ANCOVA at {design.landmark}", subjects, rows, design, missing, notes)
+    result = ancova(rows, response, design.arms, design.comparisons, design.covariates,
+                    design.dose, design.baseline)
     if result.note:
         notes.append(f"ANCOVA at {design.landmark}: {result.note}; its estimates are NE.")
     d = design.digits
@@ -247,8 +254,9 @@ def _ancova_records(analysis: str, data: pd.DataFrame, subjects: pd.DataFrame,
                                  "LS mean difference", est, d, p=True)
     out.append(stat(analysis, "ancova.dose.p", result.dose_p, "p", "Dose response"))
     imputed = int(rows["IMPUTED"].sum())
-    methods.append(f"ANCOVA at {design.landmark}: change from baseline ~ treatment, "
-                   f"{', '.join(['baseline', *design.covariates])}; residual df "
+    what = "change from baseline" if design.baseline else "value (no baseline covariate)"
+    terms = ["treatment", *(["baseline"] if design.baseline else []), *design.covariates]
+    methods.append(f"ANCOVA at {design.landmark}: {what} ~ {', '.join(terms)}; residual df "
                    f"({result.df}); t-based CIs"
                    + (f"; {imputed} imputed value(s) as the dataset defines them"
                       if imputed else "; observed cases"))

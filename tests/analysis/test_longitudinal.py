@@ -125,3 +125,31 @@ def test_ancova_arm_without_subjects_is_not_estimable():
     assert math.isfinite(found.diffs[("L", "P")].estimate)
     empty = ancova(frame.iloc[:0], "CHG", ("P", "L"), (("L", "P"),), [])
     assert math.isnan(empty.lsmeans["P"].estimate) and empty.note
+
+
+def test_ancova_without_baseline_matches_statsmodels_ols():
+    """An outcome with no baseline (CIBIC+): treatment and site only; the frame's BASE column
+    (here all missing, as the spec fills it) is never read."""
+    frame = _ancova_frame().assign(VALUE=lambda f: f["CHG"] + f["BASE"], BASE=math.nan)
+    found = ancova(frame, "VALUE", ("P", "L", "H"), (("L", "P"), ("H", "L")), ["SITE"],
+                   dose="DOSE", baseline=False)
+    ref = smf.ols("VALUE ~ C(ARM, Treatment('P')) + C(SITE)", frame).fit()
+    diff = found.diffs[("L", "P")]
+    term = "C(ARM, Treatment('P'))[T.L]"
+    assert diff.estimate == pytest.approx(ref.params[term], abs=1e-10)
+    assert diff.se == pytest.approx(ref.bse[term], rel=1e-10)
+    assert diff.p == pytest.approx(ref.pvalues[term], rel=1e-8)
+    assert found.df == ref.df_resid
+    grid = pd.DataFrame({"ARM": "H", "SITE": ["s1", "s2", "s3", "s4"]})
+    assert found.lsmeans["H"].estimate == pytest.approx(ref.predict(grid).mean(), abs=1e-10)
+    dose = smf.ols("VALUE ~ DOSE + C(SITE)", frame).fit()
+    assert found.dose_p == pytest.approx(dose.pvalues["DOSE"], rel=1e-8)
+
+
+def test_visit_summaries_without_baseline_have_values_only():
+    data = _records()
+    found, _ = visit_summary_records("t", "", data, VisitSummaryDesign(
+        ("A", "B"), ("Month 3",), 0, geometric=True, baseline=False))
+    keys = {s.key for s in found}
+    assert "aval.Month_3.A.mean" in keys and "aval.Month_3.A.gmean" in keys
+    assert not [k for k in keys if k.startswith(("aval.baseline", "chg.", "ratio."))]
