@@ -70,6 +70,9 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
     if "visits" not in table.params or "mmrm" not in table.params:
         raise ctx.error("table", f"{_table_id(ctx)!r} is not a change-from-baseline table "
                                  "(t_14_2_3: by-visit summaries and an MMRM)")
+    if "baseline" in table.params and not table.param("baseline"):
+        raise ctx.error("table", f"{table.config.where} sets baseline = false: it has no "
+                                 "change from baseline to plot")
     if _lsmean(ctx) and not table.param("mmrm"):
         raise ctx.error("estimate", f"'lsmean' needs the MMRM of {table.config.where}, "
                                     "which sets mmrm = false")

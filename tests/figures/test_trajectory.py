@@ -449,3 +449,12 @@ def test_change_from_baseline_of_a_biomarker(demo):
     table = built.results["t_14_2_5"]
     assert plot.visits[0] == "Month 3" and plot.reference == 0.0
     assert plot.series[1].centre[0] == table.get("TREG.chg.Month_3.IL2.mean").value
+
+
+def test_a_table_without_baseline_is_refused_by_name():
+    """The pilot's 14.2.4 (CIBIC+, baseline = false) has no change from baseline to draw: the
+    figure says so instead of drawing an empty chart."""
+    study = load_study(PILOT)
+    ctx = _ctx(study, "14.2.3", table="14.2.4")
+    with pytest.raises(UserError, match=r'\[tables."14.2.4"\] sets baseline = false'):
+        SPECS["14.2.3"].SPEC.needs(ctx)
