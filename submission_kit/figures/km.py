@@ -89,16 +89,30 @@ def _format_axes(ax: Axes, plot: KMPlot) -> None:
                 va="top", fontsize=plot.font_pt)
 
 
+LABEL_GAP_IN = 0.2  # air between an arm's risk-table label and its count at time 0
+
+
+def _text_width(fig: Figure, text: str, pt: float) -> float:
+    """Width in pixels of `text` as the renderer draws it."""
+    probe = fig.text(0, 0, text, fontsize=pt)
+    width = float(probe.get_window_extent().width)
+    probe.remove()
+    return width
+
+
+def _first_count_half(fig: Figure, plot: KMPlot) -> float:
+    """Half the widest count at time 0: those counts are centred on the y axis."""
+    return max((_text_width(fig, str(s.at_risk[0]), plot.font_pt) / 2
+                for s in plot.series if s.at_risk), default=0.0)
+
+
 def _left_margin(fig: Figure, plot: KMPlot) -> float:
     """Room for the longest risk-table label, measured with the renderer, so labels never
     run into the counts at time 0 (which sit on the y axis)."""
-    widest = 0.0
-    for series in plot.series:
-        probe = fig.text(0, 0, series.short_label, fontsize=plot.font_pt)
-        widest = max(widest, probe.get_window_extent().width)
-        probe.remove()
-    pad = 0.3 * fig.dpi  # inches of air between label and the first count
-    return min(max(0.11, (widest + pad) / fig.bbox.width), 0.45)
+    widest = max((_text_width(fig, s.short_label, plot.font_pt) for s in plot.series),
+                 default=0.0)
+    room = widest + LABEL_GAP_IN * fig.dpi + _first_count_half(fig, plot) + 0.05 * fig.dpi
+    return min(max(0.11, room / fig.bbox.width), 0.45)
 
 
 def _draw_risk_table(fig: Figure, ax: Axes, plot: KMPlot, share: float) -> None:
@@ -107,7 +121,9 @@ def _draw_risk_table(fig: Figure, ax: Axes, plot: KMPlot, share: float) -> None:
 
     trans = blended_transform_factory(ax.transData, fig.transFigure)
     label_trans = blended_transform_factory(fig.transFigure, fig.transFigure)
-    label_x = ax.get_position().x0 - 0.15 * fig.dpi / fig.bbox.width
+    # Labels end a clear gap before the widest count at time 0, not before the axis line.
+    label_x = ax.get_position().x0 - (LABEL_GAP_IN * fig.dpi
+                                      + _first_count_half(fig, plot)) / fig.bbox.width
     top = share - 0.005
     fig.text(0.01, top, "Number at risk", transform=label_trans, fontweight="bold",
              va="top", fontsize=plot.font_pt)
