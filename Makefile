@@ -12,7 +12,7 @@ demo: setup
 test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: setup-test
 	$(BIN)/ruff check .
