@@ -26,6 +26,18 @@ from submission_kit.errors import UserError
 from submission_kit.executors import check_executor, open_executor
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.locations import template_dirs
+from submission_kit.outputs import (
+    ARD_CSV,
+    document_file,
+    document_model_file,
+    figure_file,
+    figure_image,
+    manifest_path,
+    results_file,
+    table_file,
+    table_model_file,
+    trace_file,
+)
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
 from submission_kit.study import ROOT_TEMPLATE, OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
@@ -203,32 +215,32 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
     render: dict[str, tuple[str, Document]] = {}
     for analysis_id, result in computed.results.items():
         if _selected(options, result.output_id, analysis_id):
-            ready[f"results/{analysis_id}.json"] = as_ard_json(result).encode()
+            ready[results_file(analysis_id)] = as_ard_json(result).encode()
     if computed.results and not options.only:  # the whole ARD, or none rewritten
-        ready["results/ard.csv"] = as_ard_csv(computed.results[k] for k in sorted(
+        ready[ARD_CSV] = as_ard_csv(computed.results[k] for k in sorted(
             computed.results)).encode()
     for table_id, table in computed.tables.items():
         stem = table_file_stem(table_id)
         if _selected(options, table_id, stem):
-            ready[f"tables/{stem}.json"] = table_json(table).encode()
+            ready[table_model_file(stem)] = table_json(table).encode()
             for fmt in options.formats:
-                render[f"tables/{stem}.{fmt}"] = (fmt, tlf_document(study, table, options.mock))
+                render[table_file(stem, fmt)] = (fmt, tlf_document(study, table, options.mock))
     for figure_id, figure in computed.figures.items():
         stem = figure_file_stem(figure_id)
         if _selected(options, figure_id, stem):
-            ready[f"figures/{stem}.svg"] = figure.svg
-            ready[f"figures/{stem}.png"] = figure.png
+            ready[figure_image(stem, "svg")] = figure.svg
+            ready[figure_image(stem, "png")] = figure.png
             for fmt in options.formats:
-                render[f"figures/{stem}.{fmt}"] = (fmt, tlf_document(study, figure))
+                render[figure_file(stem, fmt)] = (fmt, tlf_document(study, figure))
     for doc in study.documents:
         if doc.id in computed.documents and _selected(options, doc.id):
             rendered = computed.documents[doc.id]
-            ready[f"trace/{doc.id}.json"] = as_trace_json(
+            ready[trace_file(doc.id)] = as_trace_json(
                 rendered.document, rendered.trace, computed.results).encode()
-            ready[f"documents/{doc.id}.json"] = as_document_json(rendered.document).encode()
+            ready[document_model_file(doc.id)] = as_document_json(rendered.document).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:
-                    render[f"documents/{doc.id}.{fmt}"] = (fmt, rendered.document)
+                    render[document_file(doc.id, fmt)] = (fmt, rendered.document)
     return ready, render
 
 
@@ -288,7 +300,7 @@ def _previous_build(out: Path) -> Any:
     diff cannot read)."""
     from submission_kit.diff.load import load_build
 
-    if not (out / "manifest.json").is_file():
+    if not manifest_path(out).is_file():
         return None
     try:
         return load_build(out)

@@ -1,6 +1,6 @@
 """`submission-kit check [OUT_DIR]`: is a finished build ready to submit?
 
-Reads only the build folder (manifest.json, documents/, tables/, figures/, trace/); never the
+Reads only the build folder (records/manifest.json and the files it lists); never the
 study or the data. Each rule is one function of the loaded build returning findings:
 
 1. `pdf_rule` — every PDF against the FDA PDF specification (check_pdf.py).
@@ -31,6 +31,7 @@ from typing import Any
 
 from submission_kit.check_pdf import Finding, Severity, pdf_findings
 from submission_kit.errors import UserError
+from submission_kit.outputs import DELIVERABLES, MANIFEST, RECORDS, parse, trace_file
 from submission_kit.publish import TOOL_NAME, read_previous
 
 __all__ = ["Build", "Finding", "Report", "Severity", "check_build", "load_build"]
@@ -46,11 +47,19 @@ class Build:
 
     path: Path
     manifest: Mapping[str, Any]
-    tables: Mapping[str, Any] = field(default_factory=dict)  # "tables/t-14-1-3.json" -> model
-    documents: Mapping[str, Any] = field(default_factory=dict)  # "documents/x.json" -> blocks
-    traces: Mapping[str, Any] = field(default_factory=dict)  # "trace/x.json" -> numbers
+    # By the path the manifest lists: "records/tables/t-14-1-3.json" -> the table model.
+    tables: Mapping[str, Any] = field(default_factory=dict)
+    documents: Mapping[str, Any] = field(default_factory=dict)  # document models (blocks)
+    traces: Mapping[str, Any] = field(default_factory=dict)  # traces (numbers)
     pdfs: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()  # stems: "f-14-2-1"
+    files: tuple[str, ...] = ()  # every output file in the folder
+
+    def siblings(self, kind: str, stem: str, *exts: str) -> list[str]:
+        """The files of one output (e.g. a table's DOCX and PDF), in `exts` order."""
+        found = {parse(r).ext: r for r in self.files
+                 if parse(r).kind == kind and parse(r).stem == stem}
+        return [found[e] for e in exts if e in found]
 
     @property
     def mock(self) -> bool:
@@ -88,27 +97,38 @@ class Report:
                 "warnings": len(self.warnings), "findings": [f.as_json() for f in self.findings]}
 
 
+_TOPS = (DELIVERABLES, RECORDS, ".")  # ".": a build from before the split
+_FILE_KINDS = ("documents", "tables", "figures", "trace", "results")
+
+
 def load_build(out_dir: Path) -> tuple[Build, list[Finding]]:
-    """The build's manifest and JSON files; a JSON file that does not parse is a finding.
-    Not a build (no manifest.json of ours): UserError, exit 2."""
+    """The build's manifest and its files (deliverables/ and records/, or the top folders of
+    a build from before the split); a JSON file that does not parse is a finding. Not a build
+    (no manifest of ours): UserError, exit 2."""
     manifest = read_previous(out_dir)
     if not out_dir.is_dir() or manifest.get("tool", {}).get("name") != TOOL_NAME:
-        raise UserError(f"{out_dir}: not a submission-kit build (no manifest.json of ours); "
-                        "check takes the folder a build wrote")
+        raise UserError(f"{out_dir}: not a submission-kit build (no records/manifest.json of "
+                        "ours); check takes the folder a build wrote")
     found: list[Finding] = []
+    # What is in the folder, not only what the manifest lists: a renamed or added file is
+    # what a reviewer would open too.
+    listed = tuple(sorted(p.relative_to(out_dir).as_posix() for top in _TOPS
+                          for p in (out_dir / top).glob("*/*.*")
+                          if p.is_file() and parse(p.relative_to(out_dir).as_posix()).kind
+                          in _FILE_KINDS))
     parsed: dict[str, dict[str, Any]] = {"tables": {}, "documents": {}, "trace": {}}
-    for folder, files in parsed.items():
-        for path in sorted((out_dir / folder).glob("*.json")):
-            rel = f"{folder}/{path.name}"
-            try:
-                files[rel] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                found.append(Finding("build-files", rel, f"cannot be read as JSON: {exc}"))
-    pdfs = tuple(f"{folder}/{p.name}" for folder in ("documents", "tables", "figures")
-                 for p in sorted((out_dir / folder).glob("*.pdf")))
-    figures = tuple(sorted({p.stem for p in (out_dir / "figures").glob("*.*")}))
+    for rel in listed:
+        where = parse(rel)
+        if where.ext != "json" or where.kind not in parsed:
+            continue
+        try:
+            parsed[where.kind][rel] = json.loads((out_dir / rel).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            found.append(Finding("build-files", rel, f"cannot be read as JSON: {exc}"))
+    pdfs = tuple(r for r in listed if parse(r).ext == "pdf" and parse(r).deliverable)
+    figures = tuple(sorted({parse(r).stem for r in listed if parse(r).kind == "figures"}))
     return Build(out_dir, manifest, parsed["tables"], parsed["documents"], parsed["trace"],
-                 pdfs, figures), found
+                 pdfs, figures, listed), found
 
 
 # ---- rule 1: PDFs ----------------------------------------------------------------------------
@@ -190,11 +210,11 @@ def titles_rule(build: Build) -> list[Finding]:
     found = [f for rel, model in build.tables.items() if isinstance(model, dict)
              for f in table_title_findings(rel, model)]
     for stem in build.figures:
-        files = [build.path / "figures" / f"{stem}.{ext}" for ext in ("pdf", "docx")]
-        path = next((p for p in files if p.is_file()), None)
-        if path is None:
+        rels = [r for r in build.siblings("figures", stem, "pdf", "docx")
+                if (build.path / r).is_file()]
+        if not rels:
             continue  # an image only: nothing a reviewer opens on its own
-        rel = f"figures/{path.name}"
+        rel, path = rels[0], build.path / rels[0]
         try:
             found += figure_title_findings(rel, figure_text(path))
         except Exception as exc:  # damaged: rule 1 reports the PDF too
@@ -276,18 +296,21 @@ def placeholder_rule(build: Build) -> list[Finding]:
     mock = build.mock or (bool(found) and _says_mock(build))
     if not mock:
         return found
-    return [Finding("mock-build", "manifest.json",
+    return [Finding("mock-build", MANIFEST,
                     f"a mock build (`build --mock`): {len(build.tables)} tables are shells "
                     "with placeholders (xx.x), not for submission; build with data to submit",
-                    "warning")] + [f for f in found if not f.artifact.startswith("tables/")]
+                    "warning")] + [f for f in found if parse(f.artifact).kind != "tables"]
 
 
 def _says_mock(build: Build) -> bool:
     """The running header of the TLF files says 'Mock shell' (DOCX header parts, or the
     first page of the PDF)."""
     for rel in build.tables:
-        stem = build.path / rel[:-len(".json")]
-        docx, pdf = stem.with_suffix(".docx"), stem.with_suffix(".pdf")
+        stem = parse(rel).stem
+        listed = {parse(r).ext: build.path / r
+                  for r in build.siblings("tables", stem, "docx", "pdf")}
+        missing = build.path / f"{stem}.missing"  # not listed: is_file() is False
+        docx, pdf = listed.get("docx", missing), listed.get("pdf", missing)
         try:
             if docx.is_file():
                 with zipfile.ZipFile(docx) as z:
@@ -414,7 +437,7 @@ def same_statistic_rule(build: Build) -> list[Finding]:
             shown = "; ".join(f"{text!r} in {', '.join(dict.fromkeys(places))}"
                               for text, places in texts.items())
             files = sorted({p.split(" ", 1)[0] for places in texts.values() for p in places})
-            found.append(Finding("same-statistic", ", ".join(f"trace/{f}.json" for f in files),
+            found.append(Finding("same-statistic", ", ".join(trace_file(f) for f in files),
                                  f"{ref} is quoted differently: {shown}"))
     return found
 
@@ -478,7 +501,7 @@ def required_heading_findings(rel: str, document: Mapping[str, Any], label: str,
 def orphan_sections_rule(build: Build) -> list[Finding]:
     found = []
     for doc_id, (label, required) in ORPHAN_DOCUMENTS.items():
-        rel = f"documents/{doc_id}.json"
+        rel = next((r for r in build.documents if parse(r).stem == doc_id), "")
         document = build.documents.get(rel)
         if isinstance(document, dict):
             found += required_heading_findings(rel, document, label, required)

@@ -26,6 +26,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from submission_kit.outputs import parse
+
 Severity = Literal["error", "warning"]
 
 MAX_PDF_BYTES = 400_000_000  # FDA: 400 MB per file (the decimal reading, the stricter one)
@@ -68,7 +70,7 @@ def pdf_findings(path: Path, rel: str, max_bytes: int = MAX_PDF_BYTES) -> list[F
         found += active_content_findings(reader, rel)
         found += font_findings(reader, rel)
         found += page_size_findings(reader, rel)
-        if rel.startswith("documents/"):
+        if parse(rel).kind == "documents":
             found += bookmark_findings(reader, rel)
     except Exception as exc:  # a damaged file: pypdf raises many kinds of error
         found.append(Finding("pdf-readable", rel, f"cannot be read as a PDF: {exc}"))

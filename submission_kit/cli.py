@@ -30,6 +30,7 @@ from submission_kit.cli_output import (
 )
 from submission_kit.diff.cli import add_diff_parser, run_diff
 from submission_kit.errors import UserError
+from submission_kit.outputs import DELIVERABLES, RECORDS
 from submission_kit.study import Study
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -133,7 +134,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
                                     help="print a JSON document on stdout, for scripts and CI")
     _export_args(commands["export"])
     commands["verify"].add_argument("dir", type=Path, metavar="DIR",
-                                    help="a build folder (it holds manifest.json)")
+                                    help="a build folder (it holds records/manifest.json)")
     commands["verify"].add_argument(
         "--study", type=Path, default=None, metavar="PATH",
         help="the study to check the recorded inputs against (default: the study.toml with the "
@@ -320,6 +321,8 @@ def cmd_build(args: argparse.Namespace, reporter: Reporter) -> int:
         report = build(study, options, progress, expect)
     if not args.no_check and not args.mock:
         _readiness(report.out_dir, reporter)
+    reporter.status(f"Deliverables in {report.out_dir / DELIVERABLES}, records (manifest, "
+                    f"results, models, traces) in {report.out_dir / RECORDS}")
     took = f" in {time.perf_counter() - start:.1f}s"
     current = len(report.nodes) - len(report.rebuilt) - len(report.stale)
     reporter.status(Text(f"Built {report.out_dir}", style="green") + Text(
@@ -480,7 +483,7 @@ def cmd_verify(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.listing(f"  {'stale':20} {node}: {'; '.join(why)}")
     if verdict.ok:
         reporter.answer(Text("OK", style="green") + Text(
-            f": {verdict.outputs} files match {args.dir}/manifest.json and every recorded "
+            f": {verdict.outputs} files match {args.dir}/records/manifest.json and every recorded "
             "input is unchanged"))
         return 0
     reporter.answer(Text("NOT OK", style="bold red") + Text(

@@ -5,10 +5,12 @@ is out of scope: a publishing tool builds it from this folder.
 
 Only PDFs go (the eCTD format); the DOCX files stay in the build for authors. Placement:
 
-    documents/<id>.pdf        m1/us (FDA: meeting package, US orphan designation) or
+    deliverables/documents/<id>.pdf
+                              m1/us (FDA: meeting package, US orphan designation) or
                               m1/eu (EMA: scientific advice, EU orphan documents) by the
                               document's id; a CSR synopsis goes with the study report
-    tables/, figures/ *.pdf   m5/53-clin-stud-rep/535-rep-effic-safety-stud/<indication>/
+    deliverables/tables/, deliverables/figures/ *.pdf
+                              m5/53-clin-stud-rep/535-rep-effic-safety-stud/<indication>/
                               5351-stud-rep-contr/<study>/  (section 14 and 16.2 outputs of
                               the clinical study report)
 
@@ -25,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from submission_kit.buildgraph import sha256_file
 from submission_kit.errors import UserError
+from submission_kit.outputs import manifest_path, parse
 from submission_kit.publish import read_previous
 from submission_kit.verify import Verdict, verify
 
@@ -52,18 +55,19 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def placement(path: str, report_folder: str) -> str | None:
-    """Where a build file goes in the eCTD tree (None: not an eCTD deliverable)."""
-    pure = PurePosixPath(path)
-    if pure.suffix != ".pdf":
+    """Where a build file goes in the eCTD tree (None: not an eCTD deliverable: a DOCX, or
+    one of the build's records)."""
+    where = parse(path)
+    if where.ext != "pdf" or not where.deliverable:
         return None
-    folder, name = pure.parts[0], pure.name
-    if folder in ("tables", "figures"):
+    name = PurePosixPath(path).name
+    if where.kind in ("tables", "figures"):
         return f"{report_folder}/{name}"
-    if folder == "documents":
+    if where.kind == "documents":
         for prefix, region in REGIONS:
-            if pure.stem.startswith(prefix):
+            if where.stem.startswith(prefix):
                 return f"{region}/{name}"
-        if pure.stem.startswith(WITH_THE_REPORT):
+        if where.stem.startswith(WITH_THE_REPORT):
             return f"{report_folder}/{name}"
         return f"m1/{name}"  # a regional document of no known region: Module 1's root
     return None
@@ -133,8 +137,8 @@ def _listing(out_dir: Path, placed: list[Placed]) -> str:
     manifest = read_previous(out_dir)
     study = manifest.get("study", {})
     head = (f"# eCTD export of {study.get('id', '')} (data cutoff {study.get('data_cutoff', '')})"
-            f"\n# from the build whose manifest.json has sha256 "
-            f"{sha256_file(out_dir / 'manifest.json')}\n"
+            f"\n# from the build whose manifest has sha256 "
+            f"{sha256_file(manifest_path(out_dir))}\n"
             "# The eCTD XML backbone is not built here: a publishing tool adds it.\n"
             "# sha256  eCTD path  <-  build file\n")
     return head + "".join(f"{p.sha256}  {p.target}  <-  {p.source}\n" for p in placed)

@@ -45,6 +45,17 @@ from submission_kit.documents.results_view import as_trace_json
 from submission_kit.documents.structure import as_document_json
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.locations import find_spec_file
+from submission_kit.outputs import (
+    ARD_CSV,
+    document_file,
+    document_model_file,
+    figure_file,
+    figure_image,
+    results_file,
+    table_file,
+    table_model_file,
+    trace_file,
+)
 from submission_kit.study import OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
 from submission_kit.tables.model import as_json as table_json
@@ -228,15 +239,18 @@ def _node_files(study: Study, node: _Node, results: _LazyResults, model: Model,
     render: dict[str, Any] = {}
     aid = node.ctx.analysis_id
     if aid in results.computed:
-        ready[f"results/{aid}.json"] = as_ard_json(results.computed[aid]).encode()
+        ready[results_file(aid)] = as_ard_json(results.computed[aid]).encode()
     if isinstance(model, TableModel):
-        stem = f"tables/{table_file_stem(model.id)}"
-        ready[f"{stem}.json"] = table_json(model).encode()
+        stem = table_file_stem(model.id)
+        ready[table_model_file(stem)] = table_json(model).encode()
+        deliverable = table_file
     else:
-        stem = f"figures/{figure_file_stem(model.id)}"
-        ready[f"{stem}.svg"], ready[f"{stem}.png"] = model.svg, model.png
+        stem = figure_file_stem(model.id)
+        ready[figure_image(stem, "svg")] = model.svg
+        ready[figure_image(stem, "png")] = model.png
+        deliverable = figure_file
     for fmt in options.formats:
-        render[f"{stem}.{fmt}"] = (fmt, tlf_document(study, model))
+        render[deliverable(stem, fmt)] = (fmt, tlf_document(study, model))
     return ready, render
 
 
@@ -260,11 +274,11 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
         rendered = render_document(study, doc, results, tables, figures)
         inputs = now.values(_document_inputs(study, rendered, nodes, by_analysis))
         files = {
-            f"trace/{doc.id}.json": as_trace_json(rendered.document, rendered.trace,
-                                                  results).encode(),
-            f"documents/{doc.id}.json": as_document_json(rendered.document).encode(),
+            trace_file(doc.id): as_trace_json(rendered.document, rendered.trace,
+                                              results).encode(),
+            document_model_file(doc.id): as_document_json(rendered.document).encode(),
         }
-        jobs = {f"documents/{doc.id}.{fmt}": (fmt, rendered.document)
+        jobs = {document_file(doc.id, fmt): (fmt, rendered.document)
                 for fmt in doc.formats if fmt in options.formats}
         pending.append(_Pending(name, inputs, files, jobs))
     return pending
@@ -284,7 +298,7 @@ def _document_inputs(study: Study, rendered: RenderedDocument,
 
 def _ard(nodes: Mapping[str, _Node], results: _LazyResults, cache: Cache,
          outcome: Outcome) -> None:
-    """results/ard.csv: every analysis; current when every analysis node is."""
+    """records/results/ard.csv: every analysis; current when every analysis node is."""
     if not results:
         return
     inputs = {i: h for n in nodes.values() for i, h in n.inputs.items()}
@@ -296,7 +310,7 @@ def _ard(nodes: Mapping[str, _Node], results: _LazyResults, cache: Cache,
         outcome.files.update({p: cache.blob(s) for p, s in hit["files"].items()})
         outcome.records[ARD_NODE] = NodeRecord(inputs, dict(hit["files"]))
         return
-    files = {"results/ard.csv": as_ard_csv(results[k] for k in sorted(results)).encode()}
+    files = {ARD_CSV: as_ard_csv(results[k] for k in sorted(results)).encode()}
     cache.add(ARD_NODE, inputs, files)
     outcome.files.update(files)
     outcome.records[ARD_NODE] = NodeRecord(inputs, _hashes(files))

@@ -21,7 +21,7 @@ from submission_kit.study import Study
 if TYPE_CHECKING:
     from submission_kit.incremental import Outcome
 
-__all__ = ["as_manifest_json", "as_sha256sums", "environment_versions", "sha256_bytes"]
+__all__ = ["as_manifest_json", "environment_versions", "sha256_bytes"]
 
 
 def as_manifest_json(study: Study, outcome: Outcome, previous: Mapping[str, Any]) -> str:
@@ -72,8 +72,3 @@ def _program_inputs(study: Study, outcome: Outcome) -> list[dict[str, str]]:
                      if i.startswith("file:")})
     return [{"file": label, "sha256": sha256_file(label_path(label, study))}
             for label in labels if label_path(label, study).is_file()]
-
-
-def as_sha256sums(files: Mapping[str, bytes]) -> str:
-    """`sha256sum -c SHA256SUMS` in the output folder checks every file it lists."""
-    return "".join(f"{sha256_bytes(content)}  {path}\n" for path, content in sorted(files.items()))

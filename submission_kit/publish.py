@@ -6,8 +6,9 @@ the old folder is deleted as a whole. That is only safe when everything in it ca
 earlier build. The rules (checked before any analysis runs, and again just before the swap):
 
 - `--out` may be absent, an empty folder, or a folder an earlier submission-kit build wrote
-  (its manifest.json says `"tool": {"name": "submission-kit"}`) that holds nothing but the
-  files that manifest lists, manifest.json, SHA256SUMS and .cache/.
+  (its records/manifest.json says `"tool": {"name": "submission-kit"}`; or manifest.json at
+  the top, for a build made before deliverables and records were apart) that holds nothing
+  but the files that manifest lists, the manifest, SHA256SUMS and .cache/.
 - Never the study folder, the current folder or a folder containing it, a folder containing
   the study file, a dataset file, a template folder or a spec folder; never an existing file.
 - One build per output folder at a time: an exclusive, non-blocking lock on `.<name>.lock`
@@ -32,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from submission_kit.errors import UserError
-from submission_kit.manifest import as_manifest_json, as_sha256sums
+from submission_kit.manifest import as_manifest_json, sha256_bytes
+from submission_kit.outputs import BOOKKEEPING, MANIFEST, SUMS, deliverables_sums, manifest_path
 from submission_kit.study import Study
 
 if TYPE_CHECKING:
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
     from submission_kit.incremental import Outcome
 
 TOOL_NAME = "submission-kit"  # as manifest.json records it under "tool"
-# Written by a build besides the outputs its manifest lists.
-_BOOKKEEPING = frozenset({"manifest.json", "SHA256SUMS"})
 _CACHE = ".cache"
 _NAMED = 5  # foreign files named in a refusal; more would bury the message
 _ADVICE = ("A build replaces its whole output folder, so it writes only into a new or empty "
@@ -94,16 +94,16 @@ def _contents_reason(out: Path) -> str | None:
         if not out.exists() or not any(out.iterdir()):
             return None
         entries = _entries(out)
-        built = _manifest_outputs(out / "manifest.json")
+        built = _manifest_outputs(manifest_path(out))
     except OSError as exc:
         raise _os_error(exc, out, "cannot read the output folder") from exc
     if built is None:
-        return (f"holds {_count(entries)} that submission-kit did not write (no manifest.json "
-                f"of ours): {_names(entries)}")
+        return (f"holds {_count(entries)} that submission-kit did not write (no "
+                f"records/manifest.json of ours): {_names(entries)}")
     foreign = [e for e in entries if e not in built and not is_bookkeeping(e)]
     if foreign:
         return (f"is an earlier build, but also holds {_count(foreign)} that build did not "
-                f"write (not in its manifest.json): {_names(foreign)}")
+                f"write (not in its manifest): {_names(foreign)}")
     return None
 
 
@@ -127,7 +127,7 @@ def _reraise(exc: OSError) -> None:
 def read_previous(out: Path) -> dict[str, Any]:
     """The previous build's manifest.json payload ({} when there is none to read)."""
     try:
-        payload = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        payload = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return payload if isinstance(payload, dict) else {}
@@ -151,7 +151,8 @@ def _manifest_outputs(path: Path) -> frozenset[str] | None:
 
 
 def is_bookkeeping(rel: str) -> bool:
-    return rel in _BOOKKEEPING or rel.split("/")[0] == _CACHE
+    """Written by a build besides the outputs its manifest lists."""
+    return rel in BOOKKEEPING or rel.split("/")[0] == _CACHE
 
 
 def _count(entries: list[str]) -> str:
@@ -282,7 +283,8 @@ def publish(study: Study, outcome: Outcome, cache: Cache, options: BuildOptions)
 
 
 def _stage(study: Study, outcome: Outcome, cache: Cache, out: Path, staging: Path) -> None:
-    """Fill `staging` with the new output, its manifest, SHA256SUMS and the cache."""
+    """Fill `staging` with the new output, its manifest, deliverables/SHA256SUMS and the
+    cache."""
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -290,9 +292,9 @@ def _stage(study: Study, outcome: Outcome, cache: Cache, out: Path, staging: Pat
         _write(staging / rel, content)
     previous = read_previous(out)
     manifest = as_manifest_json(study, outcome, previous).encode("utf-8")
-    (staging / "manifest.json").write_bytes(manifest)
-    (staging / "SHA256SUMS").write_text(
-        as_sha256sums({**outcome.files, "manifest.json": manifest}), encoding="utf-8")
+    _write(staging / MANIFEST, manifest)
+    hashes = {path: sha256_bytes(content) for path, content in outcome.files.items()}
+    _write(staging / SUMS, deliverables_sums(hashes).encode("utf-8"))
     if cache.new_records or cache.root is not None:
         cache.write_into(staging / _CACHE)
 

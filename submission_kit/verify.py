@@ -16,6 +16,7 @@ from typing import Any
 
 from submission_kit.buildgraph import Inputs, files_on_disk, read_records, sha256_file
 from submission_kit.errors import UserError
+from submission_kit.outputs import SUMS, deliverables_sums
 from submission_kit.publish import TOOL_NAME, is_bookkeeping, read_previous
 from submission_kit.study import Study, load_study
 
@@ -42,7 +43,8 @@ class Verdict:
 def verify(folder: Path, study_path: Path | None = None) -> Verdict:
     manifest = read_previous(folder)
     if manifest.get("tool", {}).get("name") != TOOL_NAME:
-        raise UserError(f"{folder}: not a submission-kit build (no manifest.json of ours)")
+        raise UserError(f"{folder}: not a submission-kit build (no records/manifest.json of "
+                        "ours)")
     verdict = Verdict(folder)
     on_disk = files_on_disk(folder, manifest)
     listed = {str(e.get("path")): str(e.get("sha256")) for e in manifest.get("outputs", [])}
@@ -53,6 +55,9 @@ def verify(folder: Path, study_path: Path | None = None) -> Verdict:
         elif on_disk[path] != sha:
             verdict.altered.append(path)
     verdict.unlisted = [p for p in _files(folder) if p not in listed]
+    sums = folder / SUMS  # derived from the manifest: it must say the same
+    if sums.is_file() and sums.read_text(encoding="utf-8") != deliverables_sums(listed):
+        verdict.altered.append(SUMS)
     study = _study(manifest, folder, study_path)
     now = Inputs(study)
     marked = {n: "; ".join(map(str, e["stale"])) for n, e in (manifest.get("nodes") or {}).items()

@@ -25,15 +25,16 @@ from submission_kit.study import load_study
 def expected_files() -> set[str]:
     """What the contract says a build of the demo writes, derived from its configuration."""
     study = load_study(DEMO_STUDY)
-    files = {"manifest.json", "SHA256SUMS", "results/ard.csv"}
+    files = {"records/manifest.json", "deliverables/SHA256SUMS", "records/results/ard.csv"}
     for output in study.outputs:
         stem = f"{output.kind[0]}-{output.id.replace('.', '-')}"
-        files.add(f"results/{output.kind[0]}_{output.id.replace('.', '_')}.json")
-        exts = ("json", "docx", "pdf") if output.kind == "table" else ("svg", "png", "docx", "pdf")
-        files |= {f"{output.kind}s/{stem}.{ext}" for ext in exts}
+        files.add(f"records/results/{output.kind[0]}_{output.id.replace('.', '_')}.json")
+        records = ("json",) if output.kind == "table" else ("svg", "png")
+        files |= {f"records/{output.kind}s/{stem}.{ext}" for ext in records}
+        files |= {f"deliverables/{output.kind}s/{stem}.{fmt}" for fmt in ("docx", "pdf")}
     for doc in study.documents:
-        files |= {f"documents/{doc.id}.{fmt}" for fmt in doc.formats}
-        files |= {f"trace/{doc.id}.json", f"documents/{doc.id}.json"}
+        files |= {f"deliverables/documents/{doc.id}.{fmt}" for fmt in doc.formats}
+        files |= {f"records/trace/{doc.id}.json", f"records/documents/{doc.id}.json"}
     return files
 
 
@@ -57,7 +58,7 @@ def out(demo_build) -> Path:
 
 @pytest.fixture(scope="module")
 def table_json(out):
-    return {stem: json.loads((out / f"tables/{stem.replace('_', '-')}.json").read_text())
+    return {stem: json.loads((out / f"records/tables/{stem.replace('_', '-')}.json").read_text())
             for stem in ("t_14_1_3", "t_14_2_1")}
 
 
@@ -66,7 +67,7 @@ def test_output_layout_follows_the_contract(out):
 
 
 def test_manifest_lists_inputs_and_outputs_with_checksums(out):
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "records/manifest.json").read_text())
     assert manifest["study"]["id"] == "MIROCALS-SIM"
     assert manifest["study"]["data_cutoff"] == "2021-09-30"
     assert manifest["tool"]["name"] == "submission-kit"
@@ -75,7 +76,7 @@ def test_manifest_lists_inputs_and_outputs_with_checksums(out):
         content = (data_dir / item["file"]).read_bytes()
         assert item["sha256"] == hashlib.sha256(content).hexdigest()
     listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    assert set(listed) == EXPECTED_FILES - {"manifest.json", "SHA256SUMS"}
+    assert set(listed) == EXPECTED_FILES - {"records/manifest.json", "deliverables/SHA256SUMS"}
     for path, digest in listed.items():
         assert hashlib.sha256((out / path).read_bytes()).hexdigest() == digest
 
@@ -93,7 +94,7 @@ def test_table_json_follows_the_contract(table_json):
 
 
 def test_every_table_cell_traces_to_a_result(out, table_json):
-    results = {stem: json.loads((out / f"results/{stem}.json").read_text())
+    results = {stem: json.loads((out / f"records/results/{stem}.json").read_text())
                for stem in ("t_14_1_3", "t_14_2_1")}
     for stem, table in table_json.items():
         known = {f"{stem}:{r['key']}" for r in results[stem]["records"]}
@@ -114,7 +115,7 @@ def _plain(text: str) -> str:
 
 
 def test_docx_has_word_headings_and_table_values(out, table_json):
-    paragraphs, cells = _docx_text(out / "documents/fda-meeting-package.docx")
+    paragraphs, cells = _docx_text(out / "deliverables/documents/fda-meeting-package.docx")
     headings = [text for style, text in paragraphs if style == "Heading 1"]
     for i, title in enumerate(HEADINGS, start=1):
         assert f"{i} {title}" in headings
@@ -126,7 +127,7 @@ def test_docx_has_word_headings_and_table_values(out, table_json):
 
 
 def test_pdf_has_headings_and_table_values(out, table_json):
-    reader = PdfReader(out / "documents/fda-meeting-package.pdf")
+    reader = PdfReader(out / "deliverables/documents/fda-meeting-package.pdf")
     text = _plain("\n".join(page.extract_text() for page in reader.pages))
     for title in HEADINGS:
         assert title in text
@@ -138,8 +139,8 @@ def test_pdf_has_headings_and_table_values(out, table_json):
 
 def test_narrative_numbers_match_results_and_tables(out, table_json):
     """The sentence and the table show the same hazard ratio: same result, same rounding."""
-    trace = json.loads((out / "trace/fda-meeting-package.json").read_text())
-    results = json.loads((out / "results/t_14_2_1.json").read_text())
+    trace = json.loads((out / "records/trace/fda-meeting-package.json").read_text())
+    results = json.loads((out / "records/results/t_14_2_1.json").read_text())
     values = {f"t_14_2_1:{r['key']}": r["value"] for r in results["records"]}
     by_ref = {n["ref"]: n for n in trace["numbers"]}
     hr = by_ref["t_14_2_1:cox.unadjusted.IL2.hr"]
@@ -149,7 +150,7 @@ def test_narrative_numbers_match_results_and_tables(out, table_json):
                   if r["label"] == "Hazard ratio (95% CI)")
     assert hr_row["cells"][1] == f"{hr['text']} ({lcl['text']}, {ucl['text']})"
     pdf_text = " ".join(p.extract_text() for p in
-                        PdfReader(out / "documents/fda-meeting-package.pdf").pages)
+                        PdfReader(out / "deliverables/documents/fda-meeting-package.pdf").pages)
     assert f"{hr['text']} (95% CI: {lcl['text']} to {ucl['text']})" in " ".join(pdf_text.split())
     for number in trace["numbers"]:
         assert number["template"] and number["line"] > 0
@@ -163,7 +164,7 @@ def test_narrative_numbers_match_results_and_tables(out, table_json):
 def test_libreoffice_opens_the_docx(out, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
-    source = out / "documents/fda-meeting-package.docx"
+    source = out / "deliverables/documents/fda-meeting-package.docx"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=180)
@@ -190,16 +191,17 @@ def test_two_builds_are_byte_identical(out, tmp_path):
 def test_only_rewrites_selected_outputs_and_keeps_the_rest(out, tmp_path):
     target = tmp_path / "output"
     shutil.copytree(out, target)
-    (target / "tables/t-14-1-3.json").write_text("stale")
+    (target / "records/tables/t-14-1-3.json").write_text("stale")
     build(load_study(DEMO_STUDY), BuildOptions(out_dir=target, only=("14.1.3",),
                                                formats=("docx",)))
     files = files_of(target)
-    assert files["tables/t-14-1-3.json"] == (out / "tables/t-14-1-3.json").read_bytes()
-    assert files["documents/fda-meeting-package.pdf"] == (
-        out / "documents/fda-meeting-package.pdf").read_bytes()
-    manifest = json.loads(files["manifest.json"])
-    assert {o["path"] for o in manifest["outputs"]} == EXPECTED_FILES - {"manifest.json",
-                                                                          "SHA256SUMS"}
+    table = "records/tables/t-14-1-3.json"
+    assert files[table] == (out / table).read_bytes()
+    assert files["deliverables/documents/fda-meeting-package.pdf"] == (
+        out / "deliverables/documents/fda-meeting-package.pdf").read_bytes()
+    manifest = json.loads(files["records/manifest.json"])
+    assert {o["path"] for o in manifest["outputs"]} == EXPECTED_FILES - {
+        "records/manifest.json", "deliverables/SHA256SUMS"}
 
 
 def test_failed_build_leaves_previous_output_untouched(out, tmp_path):
@@ -221,11 +223,11 @@ def test_failed_build_leaves_previous_output_untouched(out, tmp_path):
 
 
 def test_standalone_tlf_pdf_and_docx_carry_title_and_values(out, table_json):
-    reader = PdfReader(out / "tables/t-14-2-1.pdf")
+    reader = PdfReader(out / "deliverables/tables/t-14-2-1.pdf")
     text = reader.pages[0].extract_text()
     assert "Table 14.2.1" in text
     assert "Page 1 of" in text
-    document = docx.Document(io.BytesIO((out / "tables/t-14-2-1.docx").read_bytes()))
+    document = docx.Document(io.BytesIO((out / "deliverables/tables/t-14-2-1.docx").read_bytes()))
     cells = [_plain(c.text) for t in document.tables for row in t.rows for c in row.cells]
     censored = next(r for r in table_json["t_14_2_1"]["rows"] if r["label"] == "Censored, n (%)")
     assert all(cell in cells for cell in censored["cells"])

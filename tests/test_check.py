@@ -78,9 +78,9 @@ def test_the_demo_build_passes_every_rule(demo):
     assert report.findings == (), "\n".join(f"{f.artifact}: {f.message}" for f in
                                             report.findings)
     assert report.ok and not report.mock
-    assert report.checked["figures"] == len(list(demo.glob("figures/*.pdf"))) >= 5
-    assert report.checked["documents"] == len(list(demo.glob("documents/*.json"))) >= 2
-    assert report.checked["pdfs"] == len(list(demo.glob("*/*.pdf")))
+    assert report.checked["figures"] == len(list(demo.glob("deliverables/figures/*.pdf"))) >= 5
+    assert report.checked["documents"] == len(list(demo.glob("records/documents/*.json"))) >= 2
+    assert report.checked["pdfs"] == len(list(demo.glob("deliverables/*/*.pdf")))
 
 
 def test_the_small_build_passes_every_rule(small):
@@ -93,34 +93,36 @@ def test_the_small_build_passes_every_rule(small):
 def test_a_folder_that_is_not_a_build_is_a_user_error(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 2
     assert f"{tmp_path}: not a submission-kit build" in capsys.readouterr().err
-    (tmp_path / "manifest.json").write_text('{"tool": {"name": "other"}}')
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records/manifest.json").write_text('{"tool": {"name": "other"}}')
     assert main(["check", str(tmp_path), "--json"]) == 2
 
 
 # ---- rule 1: PDFs --------------------------------------------------------------------------
 
 def test_pdf_version_above_1_7_fails(small):
-    path = small / "tables/t-14-1-3.pdf"
+    path = small / "deliverables/tables/t-14-1-3.pdf"
     data = path.read_bytes()
     assert data.startswith(b"%PDF-1.7")
     path.write_bytes(b"%PDF-2.0" + data[8:])
-    assert rules_of(check_build(small)) == [("pdf-version", "tables/t-14-1-3.pdf")]
+    assert rules_of(check_build(small)) == [("pdf-version", "deliverables/tables/t-14-1-3.pdf")]
     assert "PDF 2.0; FDA accepts PDF 1.4 to 1.7" in check_build(small).findings[0].message
 
 
 def test_catalog_version_overrides_the_header(small):
-    path = small / "tables/t-14-1-3.pdf"
+    path = small / "deliverables/tables/t-14-1-3.pdf"
     rewrite_pdf(path, lambda w: w._root_object.__setitem__(NameObject("/Version"),
                                                             NameObject("/2.0")))
-    assert rules_of(check_build(small)) == [("pdf-version", "tables/t-14-1-3.pdf")]
+    assert rules_of(check_build(small)) == [("pdf-version", "deliverables/tables/t-14-1-3.pdf")]
 
 
 @pytest.mark.parametrize("user", ["secret", ""])  # a password to open, or an owner one only
 def test_encrypted_pdf_fails(small, user):
-    path = small / "documents/laboratory.pdf"
+    path = small / "deliverables/documents/laboratory.pdf"
     rewrite_pdf(path, lambda w: w.encrypt(user, "owner", algorithm="RC4-128"))
     found = check_build(small).findings
-    assert [(f.rule, f.artifact) for f in found] == [("pdf-security", "documents/laboratory.pdf")]
+    assert [(f.rule, f.artifact) for f in found] == [
+        ("pdf-security", "deliverables/documents/laboratory.pdf")]
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -132,9 +134,9 @@ def test_encrypted_pdf_fails(small, user):
         NameObject("/S"): NameObject("/Launch")})), "/OpenAction runs a Launch action"),
 ])
 def test_javascript_attachments_and_launching_actions_fail(small, change, expected):
-    rewrite_pdf(small / "documents/demography.pdf", change)
+    rewrite_pdf(small / "deliverables/documents/demography.pdf", change)
     found = check_build(small).findings
-    assert {f.artifact for f in found} == {"documents/demography.pdf"}
+    assert {f.artifact for f in found} == {"deliverables/documents/demography.pdf"}
     assert {f.rule for f in found} == {"pdf-active-content"}
     assert any(expected in f.message for f in found), [f.message for f in found]
 
@@ -144,7 +146,7 @@ def test_an_open_action_that_goes_to_a_page_is_allowed(small):
         target = ArrayObject([writer.pages[0].indirect_reference, NameObject("/Fit")])
         writer._root_object[NameObject("/OpenAction")] = target
 
-    rewrite_pdf(small / "documents/demography.pdf", go_to_first_page)
+    rewrite_pdf(small / "deliverables/documents/demography.pdf", go_to_first_page)
     assert check_build(small).findings == ()
 
 
@@ -155,11 +157,12 @@ def _add_font(writer, name: str, font: dict) -> None:
 
 
 def test_unembedded_font_fails_with_its_name_and_pdffonts_agrees(small):
-    path = small / "tables/t-14-3-4-1.pdf"
+    path = small / "deliverables/tables/t-14-3-4-1.pdf"
     rewrite_pdf(path, lambda w: _add_font(w, "/F9", {"/Type": "/Font", "/Subtype": "/Type1",
                                                      "/BaseFont": "/Helvetica"}))
     found = check_build(small).findings
-    assert [(f.rule, f.artifact) for f in found] == [("pdf-fonts", "tables/t-14-3-4-1.pdf")]
+    assert [(f.rule, f.artifact) for f in found] == [
+        ("pdf-fonts", "deliverables/tables/t-14-3-4-1.pdf")]
     assert found[0].message.startswith("font Helvetica is not embedded (pages 1")
     if shutil.which("pdffonts"):
         listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
@@ -169,7 +172,7 @@ def test_unembedded_font_fails_with_its_name_and_pdffonts_agrees(small):
 
 
 def test_type3_fonts_count_as_embedded(small):
-    rewrite_pdf(small / "tables/t-14-3-4-1.pdf",
+    rewrite_pdf(small / "deliverables/tables/t-14-3-4-1.pdf",
                 lambda w: _add_font(w, "/F8", {"/Type": "/Font", "/Subtype": "/Type3"}))
     assert check_build(small).findings == ()
 
@@ -180,9 +183,10 @@ def test_page_size_must_be_letter_or_a4(small):
         if len(writer.pages) > 1:
             writer.pages[1].mediabox.upper_right = (FloatObject(841.89), FloatObject(595.28))
 
-    rewrite_pdf(small / "tables/t-14-1-3.pdf", odd_and_a4_landscape)
+    rewrite_pdf(small / "deliverables/tables/t-14-1-3.pdf", odd_and_a4_landscape)
     found = check_build(small).findings
-    assert [(f.rule, f.artifact) for f in found] == [("pdf-page-size", "tables/t-14-1-3.pdf")]
+    assert [(f.rule, f.artifact) for f in found] == [
+        ("pdf-page-size", "deliverables/tables/t-14-1-3.pdf")]
     assert found[0].message.startswith("pages 1: 500 x 700 pt")
     assert [paper(612, 792), paper(792, 612), paper(595, 842), paper(842, 595.28),
             paper(600, 800)] == ["Letter", "Letter", "A4", "A4", None]
@@ -194,20 +198,21 @@ def test_documents_need_bookmarks_and_open_on_them(small):
         writer._root_object[NameObject("/Outlines")] = writer._add_object(DictionaryObject(
             {NameObject("/Type"): NameObject("/Outlines")}))
 
-    rewrite_pdf(small / "documents/demography.pdf", no_outline)
-    rewrite_pdf(small / "tables/t-14-1-3.pdf", no_outline)  # a TLF need not have them
+    rewrite_pdf(small / "deliverables/documents/demography.pdf", no_outline)
+    rewrite_pdf(small / "deliverables/tables/t-14-1-3.pdf", no_outline)  # a TLF need not have them
     found = check_build(small).findings
     assert [(f.rule, f.artifact) for f in found] == [
-        ("pdf-bookmarks", "documents/demography.pdf")] * 2
+        ("pdf-bookmarks", "deliverables/documents/demography.pdf")] * 2
     assert "no bookmarks" in found[0].message and "/UseOutlines" in found[1].message
 
 
 def test_file_names_follow_the_ectd_rule(small):
-    (small / "documents/demography.pdf").rename(small / "documents/Demography_Brief.pdf")
+    documents = small / "deliverables/documents"
+    (documents / "demography.pdf").rename(documents / "Demography_Brief.pdf")
     found = check_build(small).findings
     assert [(f.rule, f.artifact) for f in found] == [
-        ("pdf-file-name", "documents/Demography_Brief.pdf")]
-    assert file_name_findings("tables/t-14-1-3.pdf") == []
+        ("pdf-file-name", "deliverables/documents/Demography_Brief.pdf")]
+    assert file_name_findings("deliverables/tables/t-14-1-3.pdf") == []
     assert file_name_findings("tables/" + "a" * 60 + ".pdf") == []  # 64 with the extension
     long = file_name_findings("tables/" + "a" * 61 + ".pdf")
     assert [f.message for f in long] == ["file name has 65 characters; eCTD allows 64 with "
@@ -217,14 +222,15 @@ def test_file_names_follow_the_ectd_rule(small):
 def test_size_limit(small):
     assert size_findings("x.pdf", 400_000_000) == []
     assert [f.rule for f in size_findings("x.pdf", 400_000_001)] == ["pdf-size"]
-    path = small / "documents/laboratory.pdf"
-    found = pdf_findings(path, "documents/laboratory.pdf", max_bytes=path.stat().st_size - 1)
+    path = small / "deliverables/documents/laboratory.pdf"
+    found = pdf_findings(path, "deliverables/documents/laboratory.pdf",
+                         max_bytes=path.stat().st_size - 1)
     assert [f.rule for f in found] == ["pdf-size"]
 
 
 def test_a_damaged_pdf_is_reported_not_raised(small):
-    (small / "tables/t-14-1-3.pdf").write_bytes(b"%PDF-1.7\nnot really\n")
-    assert ("pdf-readable", "tables/t-14-1-3.pdf") in rules_of(check_build(small))
+    (small / "deliverables/tables/t-14-1-3.pdf").write_bytes(b"%PDF-1.7\nnot really\n")
+    assert ("pdf-readable", "deliverables/tables/t-14-1-3.pdf") in rules_of(check_build(small))
 
 
 # ---- rule 2: title, population, source -----------------------------------------------------
@@ -236,35 +242,37 @@ def test_a_damaged_pdf_is_reported_not_raised(small):
     (lambda t: t.__setitem__("title", t["title"][:1]), ["title", "population"]),  # not shown
 ])
 def test_table_without_title_population_or_source_fails(small, change, rules):
-    edit_json(small / "tables/t-14-3-4-1.json", change)
-    assert rules_of(check_build(small)) == [(r, "tables/t-14-3-4-1.json") for r in rules]
+    edit_json(small / "records/tables/t-14-3-4-1.json", change)
+    assert rules_of(check_build(small)) == [(r, "records/tables/t-14-3-4-1.json") for r in rules]
 
 
 def test_population_must_be_shown_among_the_title_lines(small):
-    edit_json(small / "tables/t-14-1-3.json", lambda t: t.__setitem__("title", t["title"][:2]))
+    edit_json(small / "records/tables/t-14-1-3.json",
+              lambda t: t.__setitem__("title", t["title"][:2]))
     found = check_build(small).findings
-    assert [(f.rule, f.artifact) for f in found] == [("population", "tables/t-14-1-3.json")]
+    assert [(f.rule, f.artifact) for f in found] == [("population", "records/tables/t-14-1-3.json")]
     assert "not among the title lines" in found[0].message
 
 
 def test_figures_show_title_population_and_source(demo):
     """From the figure's PDF (Subject metadata + page text) or, without a PDF, its DOCX."""
     for ext in ("pdf", "docx"):
-        figure = figure_text(demo / f"figures/f-14-2-1.{ext}")
+        figure = figure_text(demo / f"deliverables/figures/f-14-2-1.{ext}")
         assert figure.caption == "Kaplan-Meier Plot of Overall Survival — Intent-to-Treat " \
                                  "Population"
         assert "Source: ADSL, ADTTE" in figure.text
-        assert figure_title_findings(f"figures/f-14-2-1.{ext}", figure) == []
+        assert figure_title_findings(f"deliverables/figures/f-14-2-1.{ext}", figure) == []
 
 
 def test_figure_without_population_or_source_fails(demo_copy):
-    path = demo_copy / "figures/f-14-2-2.pdf"
+    path = demo_copy / "deliverables/figures/f-14-2-2.pdf"
     rewrite_pdf(path, lambda w: w.add_metadata({"/Subject": "Forest Plot of Overall Survival"}))
-    build = Build(demo_copy, {}, figures=("f-14-2-2",))
+    build = Build(demo_copy, {}, figures=("f-14-2-2",),
+                  files=("deliverables/figures/f-14-2-2.pdf",))
     assert [(f.rule, f.artifact) for f in titles_rule(build)] == [
-        ("population", "figures/f-14-2-2.pdf")]
+        ("population", "deliverables/figures/f-14-2-2.pdf")]
     text = FigureText("KM Plot — ITT Population", "Figure 14.2.1\nKM Plot\nITT Population\n")
-    assert [f.rule for f in figure_title_findings("figures/f.pdf", text)] == ["source"]
+    assert [f.rule for f in figure_title_findings("deliverables/figures/f.pdf", text)] == ["source"]
     shown_nowhere = FigureText("KM Plot — ITT Population", "Figure 14.2.1\nSource: ADSL")
     assert [f.rule for f in figure_title_findings("f.pdf", shown_nowhere)] == [
         "title", "population"]
@@ -276,9 +284,10 @@ def test_mock_cells_in_a_real_build_fail_naming_row_and_column(small):
     def mock_cells(table):
         table["rows"][2]["cells"][0] = "xx.x (xx.xx)"
         table["rows"][3]["cells"][1] = "x.xxx"
-    edit_json(small / "tables/t-14-1-3.json", mock_cells)
+    edit_json(small / "records/tables/t-14-1-3.json", mock_cells)
     found = check_build(small).findings
-    assert {(f.rule, f.artifact) for f in found} == {("placeholder", "tables/t-14-1-3.json")}
+    assert {(f.rule, f.artifact) for f in found} == {
+        ("placeholder", "records/tables/t-14-1-3.json")}
     messages = sorted(f.message for f in found)
     assert messages[0].startswith("unresolved placeholder 'x.xxx' in row 'Median', "
                                   "column 'IL-2LD'")
@@ -289,15 +298,16 @@ def test_mock_cells_in_a_real_build_fail_naming_row_and_column(small):
 @pytest.mark.parametrize("text", ["Median survival was TBD months.", "See TODO.",
                                   "HR {{ hr }}", "the [[ref]]", "left }} over"])
 def test_unresolved_text_in_a_document_fails(small, text):
-    edit_json(small / "documents/demography.json",
+    edit_json(small / "records/documents/demography.json",
               lambda d: d["blocks"][1].__setitem__("text", text))
     found = check_build(small).findings  # "{{ hr }}": one finding for {{, one for }}
-    assert {(f.rule, f.artifact) for f in found} == {("placeholder", "documents/demography.json")}
+    assert {(f.rule, f.artifact) for f in found} == {
+        ("placeholder", "records/documents/demography.json")}
     assert "paragraph 2 in '1 Demography'" in found[0].message
 
 
 def test_words_that_only_look_like_placeholders_pass():
-    build = Build(Path("."), {}, documents={"documents/d.json": {"blocks": [
+    build = Build(Path("."), {}, documents={"records/documents/d.json": {"blocks": [
         {"kind": "paragraph", "text": "2 x 2 table; Dates are shown as YYYY-MM-DD; xxl; Box"
                                       " TBDx; {x}; [1]"}]}})
     assert placeholder_rule(build) == []
@@ -312,7 +322,7 @@ def test_a_mock_build_is_one_warning_not_errors(small_study, tmp_path, capsys):
     assert main(["check", str(out)]) == 0
     assert "MOCK BUILD: shells for review, not for submission" in capsys.readouterr().out
     # The manifest's marks gone, the TLF files' running header still says so.
-    edit_json(out / "manifest.json", lambda m: m.__setitem__("nodes", {"x": {}}))
+    edit_json(out / "records/manifest.json", lambda m: m.__setitem__("nodes", {"x": {}}))
     assert [f.rule for f in check_build(out).findings] == ["mock-build"]
 
 
@@ -350,12 +360,12 @@ def test_heading_number(heading, number):
 
 
 def test_cited_appendix_table_and_section_must_exist(small):
-    edit_json(small / "documents/demography.json", lambda d: d["blocks"][1].__setitem__(
+    edit_json(small / "records/documents/demography.json", lambda d: d["blocks"][1].__setitem__(
         "text", "A synopsis is provided in Appendix 1. Shifts: Table 14.3.4.1 (built, not "
                 "placed here); Table 1 is above; see Section 1 and Section 4; Table 14.9.9."))
     found = check_build(small).findings
     assert {(f.rule, f.artifact) for f in found} == {("cross-reference",
-                                                      "documents/demography.json")}
+                                                      "records/documents/demography.json")}
     assert sorted(f.message.split(",")[0] for f in found) == [
         "cites Appendix 1", "cites Section 4", "cites Table 14.9.9"]
 
@@ -365,22 +375,22 @@ def test_an_appendix_heading_resolves_its_citations(small):
         document["blocks"][1]["text"] = "A synopsis is provided in Appendix 1."
         document["blocks"].append({"index": 4, "kind": "heading", "level": 1,
                                    "section": "Appendix 1", "text": "Appendix 1: Synopsis"})
-    edit_json(small / "documents/demography.json", add_appendix)
+    edit_json(small / "records/documents/demography.json", add_appendix)
     assert cross_reference_rule(check.load_build(small)[0]) == []
 
 
 # ---- rule 5: one statistic, one text -------------------------------------------------------
 
 def test_the_demo_quotes_shared_statistics_alike(demo):
-    traces = [json.loads(p.read_text()) for p in sorted((demo / "trace").glob("*.json"))]
+    traces = [json.loads(p.read_text()) for p in sorted((demo / "records/trace").glob("*.json"))]
     refs = [{e["ref"] for e in t["numbers"]} for t in traces]
     assert len(traces) >= 2 and refs[0] & refs[1]  # the rule has something to compare
     assert same_statistic_rule(check.load_build(demo)[0]) == []
 
 
 def test_a_statistic_quoted_differently_fails_naming_both_documents(demo_copy):
-    ema, fda = demo_copy / "trace/ema-scientific-advice.json", demo_copy / \
-        "trace/fda-meeting-package.json"
+    ema, fda = demo_copy / "records/trace/ema-scientific-advice.json", demo_copy / \
+        "records/trace/fda-meeting-package.json"
     shared = sorted({e["ref"] for e in json.loads(ema.read_text())["numbers"]}
                     & {e["ref"] for e in json.loads(fda.read_text())["numbers"]}
                     - {""})
@@ -392,7 +402,8 @@ def test_a_statistic_quoted_differently_fails_naming_both_documents(demo_copy):
     edit_json(fda, requote)
     found = [f for f in check_build(demo_copy).findings]
     assert [(f.rule, f.artifact) for f in found] == [
-        ("same-statistic", "trace/ema-scientific-advice.json, trace/fda-meeting-package.json")]
+        ("same-statistic",
+         "records/trace/ema-scientific-advice.json, records/trace/fda-meeting-package.json")]
     assert found[0].message.startswith(f"{ref} is quoted differently: ")
 
 
@@ -416,7 +427,8 @@ def orphan_document(doc_id: str, headings: list[str]) -> dict:
 
 
 def add_document(out: Path, doc_id: str, headings: list[str]) -> None:
-    (out / f"documents/{doc_id}.json").write_text(json.dumps(orphan_document(doc_id, headings)))
+    (out / f"records/documents/{doc_id}.json").write_text(
+        json.dumps(orphan_document(doc_id, headings)))
 
 
 def test_orphan_documents_with_every_item_pass(small, demo):
@@ -432,7 +444,7 @@ def test_fda_orphan_request_missing_an_item_fails(small):
     add_document(small, "fda-orphan-designation-request", headings)
     found = check_build(small).findings
     assert {(f.rule, f.artifact) for f in found} == {
-        ("orphan-content", "documents/fda-orphan-designation-request.json")}
+        ("orphan-content", "records/documents/fda-orphan-designation-request.json")}
     assert [f.message for f in found] == [
         "no heading for 21 CFR 316.20(b) item 5: Clinical superiority over an approved orphan "
         "drug for the same condition",
@@ -447,7 +459,7 @@ def test_eu_orphan_application_missing_a_section_fails(small):
                  [h for h in EU_HEADINGS if not h.startswith("C.")])
     found = check_build(small).findings
     assert [(f.rule, f.artifact, f.message) for f in found] == [
-        ("orphan-content", "documents/eu-orphan-designation-application.json",
+        ("orphan-content", "records/documents/eu-orphan-designation-application.json",
          "no heading for EU application section C: Potential for return on investment")]
 
 
@@ -456,16 +468,16 @@ def test_eu_orphan_application_missing_a_section_fails(small):
 def test_check_command_text_and_json(small, capsys):
     assert main(["check", str(small)]) == 0
     assert capsys.readouterr().out.startswith("READY: no rule fails (4 pdfs, 2 tables")
-    edit_json(small / "tables/t-14-1-3.json", lambda t: t.__setitem__("source", ""))
+    edit_json(small / "records/tables/t-14-1-3.json", lambda t: t.__setitem__("source", ""))
     assert main(["check", str(small)]) == 1
     out = capsys.readouterr().out
-    assert "  error    source             tables/t-14-1-3.json: no source" in out
+    assert "  error    source             records/tables/t-14-1-3.json: no source" in out
     assert "NOT READY: 1 error (4 pdfs" in out
     assert main(["-q", "check", str(small), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["command"] == "check" and document["ok"] is False
     assert document["ready"] is False and document["errors"] == 1
-    assert document["findings"] == [{"rule": "source", "artifact": "tables/t-14-1-3.json",
+    assert document["findings"] == [{"rule": "source", "artifact": "records/tables/t-14-1-3.json",
                                      "message": "no source (datasets and program)",
                                      "severity": "error"}]
 

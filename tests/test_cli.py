@@ -44,8 +44,8 @@ def test_init_writes_a_study_that_builds(study_copy, capsys, tmp_path):
                       str(tmp_path / "out"), "--format", "pdf", "--only",
                       "fda-meeting-package"], capsys)
     assert code == 0, text
-    assert (tmp_path / "out/documents/fda-meeting-package.pdf").is_file()
-    assert not (tmp_path / "out/documents/fda-meeting-package.docx").exists()
+    assert (tmp_path / "out/deliverables/documents/fda-meeting-package.pdf").is_file()
+    assert not (tmp_path / "out/deliverables/documents/fda-meeting-package.docx").exists()
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path, capsys):
@@ -64,14 +64,16 @@ def test_bad_data_exits_2_naming_file_dataset_variable_and_rows(study_copy, caps
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.txt").write_text("previous build")
-    (out / "manifest.json").write_text(
+    (out / "records").mkdir()
+    (out / "records/manifest.json").write_text(
         '{"tool": {"name": "submission-kit"}, "outputs": [{"path": "previous.txt"}]}')
     code, text = run(["build", "--study", str(study_copy / "study.toml"), "--out", str(out)],
                      capsys)
     assert code == 2
     assert str(path) in text and "ADTTE" in text and "CNSR" in text and "row 4: 2.0" in text
     assert "Traceback" not in text
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "previous.txt"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "previous.txt", "records", "records/manifest.json"]
 
 
 def test_missing_variable_names_the_output_that_needs_it(study_copy, capsys):
@@ -161,8 +163,8 @@ def test_csv_demo_study_builds_like_parquet(tmp_path, capsys):
                           "--only", "14.1.3", "14.2.1"], capsys)
         assert code == 0, text
     for name in ("t-14-1-3.json", "t-14-2-1.json"):
-        assert (tmp_path / "a/tables" / name).read_bytes() == (tmp_path / "b/tables" / name
-                                                                ).read_bytes()
+        assert (tmp_path / "a/records/tables" / name).read_bytes() == (
+            tmp_path / "b/records/tables" / name).read_bytes()
 
 
 # --- issue 12: the command line as a user meets it -----------------------------------------
@@ -258,7 +260,7 @@ def test_quiet_build_prints_nothing_but_errors(capsys, tmp_path):
     code, stdout, stderr = streams(["build", "--quiet", "--mock", "--out", out,
                                     "--format", "docx"], capsys)
     assert (code, stdout, stderr) == (0, "", "")
-    assert (out / "tables/t-14-1-3.docx").is_file()
+    assert (out / "deliverables/tables/t-14-1-3.docx").is_file()
     code, stdout, stderr = streams(["-q", "build", "--out", out, "--format", "rtf"], capsys)
     assert code == 2 and stdout == ""
     assert stderr.startswith("error: --format 'rtf'")
@@ -350,7 +352,7 @@ def test_init_prints_next_commands_that_work_from_another_folder(tmp_path, capsy
     # The printed build, narrowed to one table and format to keep the test quick.
     code, _, err = streams([*build, "--only", "14.1.3", "--format", "docx"], capsys)
     assert code == 0, err
-    assert (tmp_path / "my study/output/tables/t-14-1-3.docx").is_file()
+    assert (tmp_path / "my study/output/deliverables/tables/t-14-1-3.docx").is_file()
     assert list(elsewhere.iterdir()) == []
 
 
@@ -428,11 +430,12 @@ def test_build_without_a_terminal_prints_one_line_per_step(plain_stderr, capsys,
     lines = err.splitlines()
     assert lines[0].startswith("Building MIROCALS-SIM from ")
     assert lines[-1].startswith("Built ")
-    assert lines[-2].startswith("Readiness check: ready")  # `check` runs after a build
-    steps = lines[1:-2]
+    assert lines[-2].startswith("Deliverables in ") and "records" in lines[-2]
+    assert lines[-3].startswith("Readiness check: ready")  # `check` runs after a build
+    steps = lines[1:-3]
     assert all(STEP.match(line) for line in steps), steps
     assert [s.split(maxsplit=1)[1] for s in steps if "Writing" in s] == [
-        "Writing tables/t-14-1-3.docx"]
+        "Writing deliverables/tables/t-14-1-3.docx"]
     assert "\x1b" not in err  # no escape codes into logs and pipes
 
 
@@ -460,7 +463,7 @@ def test_build_on_a_terminal_shows_a_progress_bar(no_color, plain_stderr, capsys
     assert "━" in err and "Publishing output" in err  # the bar, showing the current step
     # A mock build's steps with one job: one per table file written, then publishing. The last
     # frame is drawn as publishing starts, with every step before it done.
-    steps = len(list((tmp_path / "out/tables").glob("*.docx"))) + 1
+    steps = len(list((tmp_path / "out/deliverables/tables").glob("*.docx"))) + 1
     frames = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)  # cursor moves and styles out
     assert re.findall(r"\b(\d+)/(\d+)\b", frames)[-1] == (str(steps - 1), str(steps))
     assert not any(STEP.match(line) for line in err.splitlines())

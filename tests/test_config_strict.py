@@ -102,7 +102,7 @@ def test_excluded_treatment_values_are_left_out_on_purpose(study, capsys, tmp_pa
     out = tmp_path / "out"
     assert main(["build", "--study", str(study / "study.toml"), "--out", str(out),
                  "--format", "pdf", "--only", "14.1.3"]) == 0
-    table = (out / "tables/t-14-1-3.json").read_text()
+    table = (out / "records/tables/t-14-1-3.json").read_text()
     assert re.search(r'"n": 210', table), "Total N counts the 210 subjects in configured arms"
 
 
@@ -115,7 +115,7 @@ def test_population_subjects_without_an_endpoint_record_are_footnoted(study, cap
     assert main(["build", "--study", str(study / "study.toml"), "--out", str(out),
                  "--format", "pdf", "--only", "14.2.1"]) == 0
     import json
-    table = json.loads((out / "tables/t-14-2-1.json").read_text())
+    table = json.loads((out / "records/tables/t-14-2-1.json").read_text())
     assert [c["n"] for c in table["columns"][:2]] == [110, 110], "header N stays the population"
     analysed = next(r for r in table["rows"] if r["label"] == "Subjects analysed, n")
     assert sum(int(c) for c in analysed["cells"][:2]) == 217
@@ -131,10 +131,10 @@ def test_missing_covariate_uses_complete_cases_and_says_so(study, capsys, tmp_pa
     assert main(["build", "--study", str(study / "study.toml"), "--out", str(out),
                  "--format", "pdf", "--only", "14.2.1"]) == 0
     import json
-    table = json.loads((out / "tables/t-14-2-1.json").read_text())
+    table = json.loads((out / "records/tables/t-14-2-1.json").read_text())
     note = [f for f in table["footnotes"] if f.startswith("Cox model, adjusted")]
     assert note and "4 subject(s) with a missing value" in note[0] and "216 analysed" in note[0]
-    results = json.loads((out / "results/t_14_2_1.json").read_text())
+    results = json.loads((out / "records/results/t_14_2_1.json").read_text())
     n = {r["key"]: r["value"] for r in results["records"]}
     assert n["cox.adjusted.IL2.n"] == 216 and n["cox.unadjusted.IL2.n"] == 220
 

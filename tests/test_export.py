@@ -30,14 +30,14 @@ def test_export_places_the_deliverables_in_ectd_folders(small_study, small_build
         "m1/demography.pdf", "m1/laboratory.pdf",  # ids of no known region: Module 1 root
         "SHA256SUMS", "export-listing.txt"])
     manifest = {o["path"]: o["sha256"] for o in json.loads(
-        (out / "manifest.json").read_text())["outputs"]}
+        (out / "records/manifest.json").read_text())["outputs"]}
     listing = (dest / "export-listing.txt").read_text().splitlines()
     rows = [line.split("  ") for line in listing if not line.startswith("#")]
     assert {target: source for _, target, _, source in rows} == {
-        f"{REPORT}/t-14-1-3.pdf": "tables/t-14-1-3.pdf",
-        f"{REPORT}/t-14-3-4-1.pdf": "tables/t-14-3-4-1.pdf",
-        "m1/demography.pdf": "documents/demography.pdf",
-        "m1/laboratory.pdf": "documents/laboratory.pdf"}
+        f"{REPORT}/t-14-1-3.pdf": "deliverables/tables/t-14-1-3.pdf",
+        f"{REPORT}/t-14-3-4-1.pdf": "deliverables/tables/t-14-3-4-1.pdf",
+        "m1/demography.pdf": "deliverables/documents/demography.pdf",
+        "m1/laboratory.pdf": "deliverables/documents/laboratory.pdf"}
     for sha, target, _, source in rows:
         assert sha == manifest[source]
         assert (dest / target).read_bytes() == (out / source).read_bytes()
@@ -50,16 +50,17 @@ def test_export_places_the_deliverables_in_ectd_folders(small_study, small_build
 
 def test_regions_follow_the_document_and_docx_stays_behind():
     report = "m5/x"
-    assert placement("documents/fda-meeting-package.pdf", report) == \
+    assert placement("deliverables/documents/fda-meeting-package.pdf", report) == \
         "m1/us/fda-meeting-package.pdf"
-    assert placement("documents/ema-scientific-advice.pdf", report) == \
+    assert placement("deliverables/documents/ema-scientific-advice.pdf", report) == \
         "m1/eu/ema-scientific-advice.pdf"
-    assert placement("documents/eu-orphan-designation.pdf", report) == \
+    assert placement("deliverables/documents/eu-orphan-designation.pdf", report) == \
         "m1/eu/eu-orphan-designation.pdf"
-    assert placement("documents/csr-synopsis.pdf", report) == "m5/x/csr-synopsis.pdf"
-    assert placement("figures/f-14-2-1.pdf", report) == "m5/x/f-14-2-1.pdf"
-    for not_ectd in ("documents/fda-meeting-package.docx", "figures/f-14-2-1.png",
-                     "results/t_14_1_3.json", "tables/t-14-1-3.json"):
+    assert placement("deliverables/documents/csr-synopsis.pdf", report) == "m5/x/csr-synopsis.pdf"
+    assert placement("deliverables/figures/f-14-2-1.pdf", report) == "m5/x/f-14-2-1.pdf"
+    for not_ectd in ("deliverables/documents/fda-meeting-package.docx",
+                     "records/figures/f-14-2-1.png",
+                     "records/results/t_14_1_3.json", "records/tables/t-14-1-3.json"):
         assert placement(not_ectd, report) is None
     assert slug("Treatment of amyotrophic lateral sclerosis (ALS)") == \
         "treatment-of-amyotrophic-lateral"
@@ -75,7 +76,7 @@ def test_export_refuses_an_altered_or_stale_build_and_a_folder_with_files(
     assert main(["export", str(out), str(taken), "--ectd"]) == 2
     assert "not an empty folder" in capsys.readouterr().err
     assert (taken / "mine.txt").read_text() == "keep me"
-    (out / "tables/t-14-1-3.pdf").write_bytes(b"%PDF-edited")
+    (out / "deliverables/tables/t-14-1-3.pdf").write_bytes(b"%PDF-edited")
     assert main(["export", str(out), str(tmp_path / "dest"), "--ectd"]) == 2
     assert "1 altered" in capsys.readouterr().err
     assert not (tmp_path / "dest").exists()

@@ -42,7 +42,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
 
 
 def _manifest(out: Path) -> dict:
-    return json.loads((out / "manifest.json").read_text())
+    return json.loads((out / "records/manifest.json").read_text())
 
 
 def _nodes_reading(out: Path, input_id: str) -> set[str]:
@@ -66,12 +66,24 @@ def test_manifest_records_each_nodes_inputs_and_programs(first):
     assert {"templates/demography.md.j2", "<bundled>/tables/t_14_3_4_1_lab_shift.py"} <= programs
 
 
-def test_sha256sums_verifies_with_sha256sum(first):
-    listed = (first / "SHA256SUMS").read_text().splitlines()
-    assert len(listed) == len(_manifest(first)["outputs"]) + 1  # + manifest.json
-    done = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=first,
+def test_sha256sums_verifies_the_deliverables_with_sha256sum(first, tmp_path):
+    """deliverables/SHA256SUMS lists every DOCX and PDF a publisher takes, relative to the
+    folder, so a copy of deliverables/ alone checks itself."""
+    listed = (first / "deliverables/SHA256SUMS").read_text().splitlines()
+    deliverables = [o["path"] for o in _manifest(first)["outputs"]
+                    if o["path"].startswith("deliverables/")]
+    assert deliverables and all(p.endswith((".docx", ".pdf")) for p in deliverables)
+    assert sorted(line.split("  ", 1)[1] for line in listed) == sorted(
+        p.removeprefix("deliverables/") for p in deliverables)
+    copy = tmp_path / "publisher"
+    shutil.copytree(first / "deliverables", copy)
+    done = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=copy,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+    # Records stay apart: models, results, traces, images and the manifest.
+    records = {p.relative_to(first / "records").parts[0]
+               for p in (first / "records").rglob("*") if p.is_file()}
+    assert records == {"manifest.json", "results", "tables", "documents", "trace"}
 
 
 def test_no_change_rebuild_does_nothing_and_changes_no_byte(small_study, first, tmp_path,
@@ -103,8 +115,9 @@ def test_changed_template_rebuilds_only_its_document(small_study, first, tmp_pat
     assert report.rebuilt == ("document:laboratory",)
     after = _outputs(out)
     changed = {p for p in after if after[p] != before.get(p)}
-    assert changed == {"documents/laboratory.pdf", "documents/laboratory.json",
-                       "manifest.json", "SHA256SUMS"}
+    assert changed == {"deliverables/documents/laboratory.pdf",
+                       "records/documents/laboratory.json", "records/manifest.json",
+                       "deliverables/SHA256SUMS"}
 
 
 def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(small_study, first,
@@ -120,12 +133,13 @@ def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(small_study, 
     report = build(load_study(study), BuildOptions(out_dir=out))
     assert set(report.rebuilt) == readers
     after = _outputs(out)
-    for unchanged in ("tables/t-14-1-3.pdf", "tables/t-14-1-3.docx", "results/t_14_1_3.json",
-                      "documents/demography.pdf", "documents/demography.docx"):
+    for unchanged in ("deliverables/tables/t-14-1-3.pdf", "deliverables/tables/t-14-1-3.docx",
+                      "records/results/t_14_1_3.json", "deliverables/documents/demography.pdf",
+                      "deliverables/documents/demography.docx"):
         assert after[unchanged] == before[unchanged]
     data = {e["dataset"]: e for e in _manifest(out)["inputs"]}
     assert data["adlb"]["sha256"] != {e["dataset"]: e for e in json.loads(
-        before["manifest.json"])["inputs"]}["adlb"]["sha256"]
+        before["records/manifest.json"])["inputs"]}["adlb"]["sha256"]
 
 
 def test_rebuild_from_cache_gives_the_bytes_of_a_cold_build(small_study, first, tmp_path):
@@ -178,18 +192,19 @@ def test_only_with_one_format_keeps_the_other_marked_stale(small_study, first, t
     """--only demography --format docx after a template edit: the DOCX is rebuilt, the PDF of
     the previous build is kept (not dropped), and the manifest says it is out of date."""
     study, out = _copy(small_study, first, tmp_path)
-    old_pdf = (out / "documents/demography.pdf").read_bytes()
+    old_pdf = (out / "deliverables/documents/demography.pdf").read_bytes()
     template = study.parent / "templates/demography.md.j2"
     template.write_text(template.read_text() + "\nReviewed by the medical monitor.\n")
     assert main(["build", "--study", str(study), "--out", str(out), "--only", "demography",
                  "--format", "docx"]) == 0
     capsys.readouterr()
-    assert (out / "documents/demography.pdf").read_bytes() == old_pdf
-    assert "medical monitor" in _docx_text(out / "documents/demography.docx")
+    assert (out / "deliverables/documents/demography.pdf").read_bytes() == old_pdf
+    assert "medical monitor" in _docx_text(out / "deliverables/documents/demography.docx")
     node = _manifest(out)["nodes"]["document:demography"]
-    assert node["stale"] == ["documents/demography.pdf not rebuilt (--format docx)",
+    assert node["stale"] == ["deliverables/documents/demography.pdf not rebuilt (--format docx)",
                              "file:templates/demography.md.j2 changed"]
-    assert {"documents/demography.docx", "documents/demography.pdf"} <= set(node["files"])
+    assert {"deliverables/documents/demography.docx",
+            "deliverables/documents/demography.pdf"} <= set(node["files"])
     assert main(["verify", str(out)]) == 1
     assert "document:demography" in capsys.readouterr().out
     # Neither the plan, nor the no-change check, nor another --only build takes it as current.
@@ -198,7 +213,7 @@ def test_only_with_one_format_keeps_the_other_marked_stale(small_study, first, t
     assert main(["build", "--study", str(study), "--out", str(out), "--only", "14.1.3",
                  "--format", "docx"]) == 0
     assert "not rebuilt" in _manifest(out)["nodes"]["document:demography"]["stale"][0]
-    assert (out / "documents/demography.pdf").read_bytes() == old_pdf
+    assert (out / "deliverables/documents/demography.pdf").read_bytes() == old_pdf
     # Asking for both formats again makes it current.
     assert main(["build", "--study", str(study), "--out", str(out), "--only", "demography"]) == 0
     assert "stale" not in _manifest(out)["nodes"]["document:demography"]
@@ -213,13 +228,13 @@ def test_verify_finds_altered_missing_and_unlisted_files(small_study, first, tmp
     study, out = _copy(small_study, first, tmp_path)
     assert main(["verify", str(out), "--study", str(study)]) == 0
     assert "OK" in capsys.readouterr().out
-    (out / "tables/t-14-1-3.json").write_text("{}")
-    (out / "documents/laboratory.pdf").unlink()
+    (out / "records/tables/t-14-1-3.json").write_text("{}")
+    (out / "deliverables/documents/laboratory.pdf").unlink()
     (out / "notes.txt").write_text("mine")
     assert main(["verify", str(out), "--study", str(study), "--json"]) == 1
     verdict = json.loads(capsys.readouterr().out)
-    assert verdict["altered"] == ["tables/t-14-1-3.json"]
-    assert verdict["missing"] == ["documents/laboratory.pdf"]
+    assert verdict["altered"] == ["records/tables/t-14-1-3.json"]
+    assert verdict["missing"] == ["deliverables/documents/laboratory.pdf"]
     assert verdict["unlisted"] == ["notes.txt"]
     assert main(["verify", str(tmp_path / "study")]) == 2
 
@@ -229,10 +244,12 @@ def test_a_damaged_cache_entry_is_rebuilt_not_trusted(small_study, first, tmp_pa
     record = json.loads((out / ".cache/nodes/table-14.1.3.json").read_text())[0]
     for sha in record["files"].values():
         (out / ".cache/blobs" / sha).write_bytes(b"tampered")
-    (out / "tables/t-14-1-3.json").write_text("{}")  # so the fast path cannot skip the build
+    # So the fast path cannot skip the build:
+    (out / "records/tables/t-14-1-3.json").write_text("{}")
     report = build(load_study(study), BuildOptions(out_dir=out))
     assert "table:14.1.3" in report.rebuilt
-    assert _outputs(out)["tables/t-14-1-3.pdf"] == _outputs(first)["tables/t-14-1-3.pdf"]
+    pdf = "deliverables/tables/t-14-1-3.pdf"
+    assert _outputs(out)[pdf] == _outputs(first)[pdf]
 
 
 def test_diff_reads_a_build_with_an_edited_model_file_and_says_so(first, tmp_path):
@@ -240,7 +257,7 @@ def test_diff_reads_a_build_with_an_edited_model_file_and_says_so(first, tmp_pat
 
     out = tmp_path / "output"
     shutil.copytree(first, out)
-    (out / "tables/t-14-1-3.json").write_text("{}")
+    (out / "records/tables/t-14-1-3.json").write_text("{}")
     build_read = load_build(out)
     assert "14.1.3" not in build_read.tables
-    assert any("tables/t-14-1-3.json" in note for note in build_read.notes)
+    assert any("records/tables/t-14-1-3.json" in note for note in build_read.notes)

@@ -33,7 +33,7 @@ def _build(study: Path, out: Path, capsys, *only: str) -> tuple[int, str]:
 
 
 def _rows(out: Path, stem: str) -> dict[str, list[str]]:
-    table = json.loads((out / f"tables/{stem}.json").read_text())
+    table = json.loads((out / f"records/tables/{stem}.json").read_text())
     return {r["label"]: r["cells"] for r in table["rows"]}, table["footnotes"]
 
 
@@ -54,8 +54,8 @@ def test_arm_without_events_gives_ne_and_a_footnote(study, tmp_path, capsys):
     assert rows["Hazard ratio (95% CI)"][1] == "NE (NE, NE)"
     assert rows["Median survival, days (95% CI)"][1] == "NE (NE, NE)"
     assert any("no events in ARM_IL2" in f for f in footnotes), footnotes
-    assert (out / "documents/fda-meeting-package.pdf").is_file()
-    assert "inf" not in (out / "results/t_14_2_1.json").read_text()
+    assert (out / "deliverables/documents/fda-meeting-package.pdf").is_file()
+    assert "inf" not in (out / "records/results/t_14_2_1.json").read_text()
 
 
 def test_all_subjects_censored(study, tmp_path, capsys):
@@ -81,7 +81,7 @@ def test_arm_with_no_subjects_in_the_population(study, tmp_path, capsys):
     assert rows["Subjects analysed, n"][1] == "0"
     assert rows["Log-rank test, p-value"][2] == "NE"
     assert any("fewer than two arms" in f for f in footnotes), footnotes
-    demo = json.loads((out / "tables/t-14-1-3.json").read_text())
+    demo = json.loads((out / "records/tables/t-14-1-3.json").read_text())
     assert [c["n"] for c in demo["columns"]] == [110, 0, 110]
 
 

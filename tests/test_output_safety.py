@@ -140,24 +140,46 @@ def test_previous_build_with_a_foreign_file_is_refused(study, tmp_path, previous
     out = tmp_path / "output"
     shutil.copytree(previous_build, out)
     (out / "my-notes.txt").write_text("review comments")
-    (out / "tables/t-99-copy.docx").write_bytes(b"a user's edited copy")
+    (out / "deliverables/tables/t-99-copy.docx").write_bytes(b"a user's edited copy")
     before = snapshot(tmp_path)
     code, text = build(study, out, capsys)
     assert_refused(code, text, str(out), "earlier build", "did not write", "2 files",
-                   "my-notes.txt", "tables/t-99-copy.docx")
+                   "my-notes.txt", "deliverables/tables/t-99-copy.docx")
     assert snapshot(tmp_path) == before
 
 
 def test_manifest_of_another_tool_is_not_ours(study, tmp_path, capsys):
     out = tmp_path / "output"
-    out.mkdir()
-    (out / "manifest.json").write_text(json.dumps(
+    (out / "records").mkdir(parents=True)
+    (out / "records/manifest.json").write_text(json.dumps(
         {"tool": {"name": "other-tool"}, "outputs": [{"path": "data.csv"}]}))
     (out / "data.csv").write_text("a,b\n1,2\n")
     before = snapshot(tmp_path)
     code, text = build(study, out, capsys)
-    assert_refused(code, text, str(out), "no manifest.json of ours", "data.csv")
+    assert_refused(code, text, str(out), "no records/manifest.json of ours", "data.csv")
     assert snapshot(tmp_path) == before
+
+
+def test_a_build_from_before_the_split_is_replaced(study, tmp_path, capsys):
+    """A build written before deliverables/ and records/ were apart (manifest.json and
+    SHA256SUMS at the top, listing tables/... files) is ours: replaced, nothing else is."""
+    out = tmp_path / "output"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables/t-14-1-3.pdf").write_bytes(b"%PDF-1.7 old layout")
+    (out / "SHA256SUMS").write_text("old sums\n")
+    (out / "manifest.json").write_text(json.dumps(
+        {"tool": {"name": "submission-kit"}, "outputs": [{"path": "tables/t-14-1-3.pdf"}]}))
+    code, text = build(study, out, capsys)
+    assert code == 0, text
+    files = snapshot(out)
+    assert "records/manifest.json" in files and "deliverables/tables/t-14-1-3.docx" in files
+    assert not {"manifest.json", "SHA256SUMS", "tables/t-14-1-3.pdf"} & set(files)
+    # With a file the old manifest does not list, the folder is refused as before.
+    (out / "records/manifest.json").unlink()
+    (out / "manifest.json").write_text(json.dumps(
+        {"tool": {"name": "submission-kit"}, "outputs": []}))
+    code, text = build(study, out, capsys)
+    assert_refused(code, text, str(out), "earlier build", "did not write")
 
 
 def test_file_dropped_in_while_the_analyses_run_is_kept(study, tmp_path, previous_build,
@@ -186,17 +208,17 @@ def test_empty_folder_is_built_into(study, tmp_path, capsys):
     out.mkdir()
     code, text = build(study, out, capsys)
     assert code == 0, text
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "records/manifest.json").read_text())
     published = {p for p in snapshot(out) if not p.startswith(".cache/")}
-    assert {o["path"] for o in manifest["outputs"]} == published - {"manifest.json",
-                                                                    "SHA256SUMS"}
+    assert {o["path"] for o in manifest["outputs"]} == published - {"records/manifest.json",
+                                                                    "deliverables/SHA256SUMS"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "study"]  # no lock left
 
 
 def test_previous_build_is_replaced(study, tmp_path, previous_build, capsys):
     out = tmp_path / "output"
     shutil.copytree(previous_build, out)
-    (out / "tables/t-14-1-3.json").write_text("stale")
+    (out / "records/tables/t-14-1-3.json").write_text("stale")
     (out / "SHA256SUMS").write_text("bookkeeping of ours\n")
     (out / ".cache").mkdir(exist_ok=True)
     (out / ".cache/entry").write_bytes(b"cache of ours")
@@ -230,9 +252,9 @@ def test_output_moved_aside_by_a_killed_build_is_put_back(study, tmp_path, previ
     assert code == 0, text
     built = snapshot(tmp_path / "output")
     for path, digest in snapshot(previous_build).items():
-        if path not in ("manifest.json", "SHA256SUMS"):
+        if path not in ("records/manifest.json", "deliverables/SHA256SUMS"):
             assert built[path] == digest, path
-    assert "tables/t-14-2-1.json" in built
+    assert "records/tables/t-14-2-1.json" in built
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "study"]
 
 
@@ -268,7 +290,7 @@ def test_read_only_parent_folder(study, tmp_path, previous_build, capsys):
 
 @pytest.mark.parametrize(("unwritable", "reason"), [
     ("", "cannot write to"),
-    ("output/tables", "is not writable"),
+    ("output/records/tables", "is not writable"),
 ])
 def test_unwritable_locations_are_refused_before_any_analysis(study, tmp_path, previous_build,
                                                               capsys, monkeypatch,
@@ -295,11 +317,12 @@ def test_disk_error_while_staging_keeps_the_previous_output(study, tmp_path, pre
     def stage_then_fill_the_disk(*args, **kwargs):
         stage(*args, **kwargs)
         staging = args[4]
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging / "manifest.json"))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC),
+                      str(staging / "records/manifest.json"))
 
     monkeypatch.setattr(submission_kit.publish, "_stage", stage_then_fill_the_disk)
     code, text = build(study, out, capsys)
-    assert_refused(code, text, "manifest.json", "No space left on device",
+    assert_refused(code, text, "records/manifest.json", "No space left on device",
                    "previous output is unchanged")
     assert snapshot(tmp_path) == before
 

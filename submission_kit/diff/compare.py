@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from submission_kit.diff.align import align_blocks, block_location, block_text
@@ -25,6 +24,7 @@ from submission_kit.diff.tables import (
     table_artifact,
 )
 from submission_kit.diff.words import only_numbers, word_diff
+from submission_kit.outputs import figure_image, parse
 from submission_kit.tables.model import table_file_stem
 
 Model = Mapping[str, Any]
@@ -205,7 +205,7 @@ def _core(text: str) -> str:
 def compare_figures(old: Build, new: Build) -> Iterator[Change]:
     for figure_id in sorted(set(old.figures) | set(new.figures), key=natural_key):
         artifact = figure_artifact(figure_id)
-        path = f"figures/f-{figure_id.replace('.', '-')}.png"
+        path = figure_image(f"f-{figure_id.replace('.', '-')}", "png")
         a, b = old.figures.get(figure_id), new.figures.get(figure_id)
         if a is None or b is None:
             yield Change("structure", "figure-removed" if b is None else "figure-added",
@@ -249,11 +249,14 @@ def rendered_changes(old: Build, new: Build, affected: set[str]) -> Iterator[Cha
     breaks, fonts, a library upgrade): pagination only. Files that appear or disappear (another
     --format) are structure."""
     stems = {table_file_stem(t): t for t in (*old.tables, *new.tables)}
-    for path in sorted(set(old.outputs) | set(new.outputs)):
-        if PurePosixPath(path).suffix not in (".docx", ".pdf"):
-            continue
+    # By kind, stem and format, so a build from before deliverables/ and records/ were
+    # apart compares with one after.
+    old_files, new_files = _rendered(old), _rendered(new)
+    for key in sorted(set(old_files) | set(new_files)):
+        path = new_files[key][0] if key in new_files else old_files[key][0]
         artifact = _artifact_of(path, stems)
-        a, b = old.outputs.get(path), new.outputs.get(path)
+        a = old_files[key][1] if key in old_files else None
+        b = new_files[key][1] if key in new_files else None
         if a is None or b is None:
             yield Change("structure", "file-removed" if b is None else "file-added", artifact,
                          (path,), path if a else "", path if b else "")
@@ -264,8 +267,14 @@ def rendered_changes(old: Build, new: Build, affected: set[str]) -> Iterator[Cha
                                 "layout or pages differ")
 
 
+def _rendered(build: Build) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(kind, stem, format) -> (path, sha256) of each DOCX and PDF the build lists."""
+    return {(w.kind, w.stem, w.ext): (path, sha) for path, sha in build.outputs.items()
+            if (w := parse(path)).deliverable}
+
+
 def _artifact_of(path: str, stems: Mapping[str, str]) -> str:
-    folder, stem = path.split("/", 1)[0], PurePosixPath(path).stem
+    folder, stem = parse(path).kind, parse(path).stem
     if folder == "documents":
         return doc_artifact(stem)
     if folder == "tables" and stem in stems:

@@ -25,9 +25,12 @@ from typing import Any
 import pandas as pd
 
 from submission_kit.errors import UserError
+from submission_kit.outputs import manifest_path, parse
 
 DEMO_STUDY = Path(__file__).resolve().parent.parent / "demo" / "study.toml"
-_MODELS = ("tables/", "results/", "documents/", "trace/")
+# The model each kind of JSON record holds, by the field that names it.
+_KEY_FIELD = {"tables": "id", "results": "analysis", "documents": "document",
+              "trace": "document"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +101,13 @@ def load_pair(old_dir: Path, new_dir: Path, old_study: Path | None = None,
 
 def load_build(folder: Path) -> Build:
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
+    manifest_file = manifest_path(folder)  # records/manifest.json, or a pre-split build's
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder (expected the output folder of a build)")
-    if not manifest_path.is_file():
-        raise UserError(f"{folder}: not a submission-kit build (it has no manifest.json)")
-    raw = _read(manifest_path)
-    manifest = _json(raw, manifest_path)
+    if not manifest_file.is_file():
+        raise UserError(f"{folder}: not a submission-kit build (it has no records/manifest.json)")
+    raw = _read(manifest_file)
+    manifest = _json(raw, manifest_file)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("tool"), dict) \
             or manifest["tool"].get("name") != "submission-kit":
         raise UserError(f"{folder}: not a submission-kit build (its manifest.json does not "
@@ -119,22 +122,19 @@ def load_build(folder: Path) -> Build:
                      "not compared")
     return Build(
         root=folder, manifest=manifest, manifest_sha256=sha256_bytes(raw), outputs=outputs,
-        tables={str(m["id"]): m for p, m in models.items() if p.startswith("tables/")},
-        results={str(m["analysis"]): m for p, m in models.items() if p.startswith("results/")},
+        tables={str(m["id"]): m for p, m in models.items() if parse(p).kind == "tables"},
+        results={str(m["analysis"]): m for p, m in models.items()
+                 if parse(p).kind == "results"},
         documents={str(m["document"]): m for p, m in models.items()
-                   if p.startswith("documents/")},
-        traces={str(m["document"]): m for p, m in models.items() if p.startswith("trace/")},
+                   if parse(p).kind == "documents"},
+        traces={str(m["document"]): m for p, m in models.items() if parse(p).kind == "trace"},
         figures={_figure_id(p): data for p, data in files.items()
-                 if p.startswith("figures/") and p.endswith(".png")},
+                 if parse(p).kind == "figures" and parse(p).ext == "png"},
         notes=tuple(notes))
 
 
-_KEY_FIELD = {"tables/": "id", "results/": "analysis", "documents/": "document",
-              "trace/": "document"}
-
-
 def _model_ok(path: str, model: Any) -> bool:
-    key = next((k for prefix, k in _KEY_FIELD.items() if path.startswith(prefix)), None)
+    key = _KEY_FIELD.get(parse(path).kind)
     return key is None or (isinstance(model, dict) and key in model)
 
 
@@ -145,23 +145,24 @@ def _read_outputs(folder: Path, outputs: Mapping[str, str]
     files: dict[str, bytes] = {}
     notes = []
     for path, digest in sorted(outputs.items()):
-        wanted = (path.endswith(".json") and path.startswith(_MODELS)) or (
-            path.startswith("figures/") and path.endswith(".png"))
+        where = parse(path)
+        wanted = (where.ext == "json" and where.kind in _KEY_FIELD) or (
+            where.kind == "figures" and where.ext == "png")
         if not wanted:
             continue
         if not (folder / path).is_file():
-            raise UserError(f"{folder}: incomplete build: {path} is listed in manifest.json "
+            raise UserError(f"{folder}: incomplete build: {path} is listed in its manifest "
                             "but missing")
         files[path] = _read(folder / path)
         if digest and sha256_bytes(files[path]) != digest:
             notes.append(f"{folder / path} was changed after the build (its sha256 differs "
-                         "from manifest.json); it is compared as it is now")
+                         "from the manifest); it is compared as it is now")
     return files, notes
 
 
 def _figure_id(path: str) -> str:
-    """'figures/f-14-2-1.png' -> '14.2.1' (the reverse of figure_file_stem)."""
-    return Path(path).stem.removeprefix("f-").replace("-", ".")
+    """'records/figures/f-14-2-1.png' -> '14.2.1' (the reverse of figure_file_stem)."""
+    return parse(path).stem.removeprefix("f-").replace("-", ".")
 
 
 def _read(path: Path) -> bytes:

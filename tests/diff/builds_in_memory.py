@@ -71,4 +71,5 @@ def standard_build(root: str = "/builds/old") -> Build:
     return make_build(root, tables={"14.3.1.2": copy.deepcopy(TABLE)},
                       documents={"csr": copy.deepcopy(DOCUMENT)},
                       traces={"csr": copy.deepcopy(TRACE)},
-                      outputs={"documents/csr.pdf": "a" * 64, "tables/t-14-3-1-2.pdf": "b" * 64})
+                      outputs={"deliverables/documents/csr.pdf": "a" * 64,
+                               "deliverables/tables/t-14-3-1-2.pdf": "b" * 64})

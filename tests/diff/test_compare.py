@@ -208,19 +208,20 @@ def test_ignore_rules():
 
 def test_figures_pagination_and_fail_on():
     old = make_build(figures={"14.2.1": b"\x89PNG old"}, outputs={
-        "documents/csr.pdf": "a" * 64, "figures/f-14-2-1.pdf": "f" * 64},
+        "deliverables/documents/csr.pdf": "a" * 64, "deliverables/figures/f-14-2-1.pdf": "f" * 64},
         documents={"csr": {"document": "csr", "title": "T", "blocks": []}},
         results={"f_14_2_1": {"analysis": "f_14_2_1", "output": "14.2.1", "title": "KM",
                               "records": [{"key": "at_risk.PBO.t80", "value": 106}]}})
     new = replace(old, root=old.root.with_name("new"), figures={"14.2.1": b"\x89PNG new"},
-                  outputs={"documents/csr.pdf": "b" * 64, "figures/f-14-2-1.pdf": "e" * 64},
+                  outputs={"deliverables/documents/csr.pdf": "b" * 64,
+                           "deliverables/figures/f-14-2-1.pdf": "e" * 64},
                   results={"f_14_2_1": {"analysis": "f_14_2_1", "output": "14.2.1",
                                         "title": "KM", "records": [
                                             {"key": "at_risk.PBO.t80", "value": 105}]}})
     report = compare(Pair(old, new))
     assert [(c.category, c.where) for c in report.changes] == [
-        ("figures", w("Figure 14.2.1", "figures/f-14-2-1.png")),
-        ("pagination-only", w("Document csr", "documents/csr.pdf")),
+        ("figures", w("Figure 14.2.1", "records/figures/f-14-2-1.png")),
+        ("pagination-only", w("Document csr", "deliverables/documents/csr.pdf")),
     ]
     assert report.changes[0].detail == "at_risk.PBO.t80: 106 → 105"
     assert report.images["Figure 14.2.1"] == (b"\x89PNG old", b"\x89PNG new")

@@ -93,14 +93,15 @@ def test_a_folder_that_is_not_a_build_is_refused_by_name(tmp_path):
         load_build(tmp_path / "missing")
     with pytest.raises(UserError, match=f"{tmp_path}: not a submission-kit build .it has no"):
         load_build(tmp_path)
-    (tmp_path / "manifest.json").write_text('{"tool": {"name": "other"}}')
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records/manifest.json").write_text('{"tool": {"name": "other"}}')
     with pytest.raises(UserError, match="does not name submission-kit"):
         load_build(tmp_path)
-    (tmp_path / "manifest.json").write_text("{not json")
+    (tmp_path / "records/manifest.json").write_text("{not json")
     with pytest.raises(UserError, match=r"manifest\.json: not valid JSON"):
         load_build(tmp_path)
-    (tmp_path / "manifest.json").write_text(json.dumps({
+    (tmp_path / "records/manifest.json").write_text(json.dumps({
         "tool": {"name": "submission-kit"},
-        "outputs": [{"path": "tables/t-1.json", "sha256": "0"}]}))
-    with pytest.raises(UserError, match=r"incomplete build: tables/t-1\.json is listed"):
+        "outputs": [{"path": "records/tables/t-1.json", "sha256": "0"}]}))
+    with pytest.raises(UserError, match=r"incomplete build: records/tables/t-1\.json is listed"):
         load_build(tmp_path)

@@ -24,7 +24,7 @@ def report() -> DiffReport:
         Change("text", "paragraph", "Document csr", ("1 Safety", "paragraph 2"),
                "Events were <mild>.", "Events were <moderate>.",
                word_diff("Events were <mild>.", "Events were <moderate>.")),
-        Change("figures", "image", "Figure 14.2.1", ("figures/f-14-2-1.png",), "PNG old",
+        Change("figures", "image", "Figure 14.2.1", ("records/figures/f-14-2-1.png",), "PNG old",
                "PNG new"),
     )
     return DiffReport(OLD, NEW, changes, images={"Figure 14.2.1": (PNG, PNG + b"2")},

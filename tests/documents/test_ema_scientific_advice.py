@@ -57,12 +57,12 @@ def out(demo_build: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def blocks(out: Path) -> list[dict[str, Any]]:
-    return json.loads((out / f"documents/{DOC}.json").read_text())["blocks"]
+    return json.loads((out / f"records/documents/{DOC}.json").read_text())["blocks"]
 
 
 @pytest.fixture(scope="module")
 def trace(out: Path) -> list[dict[str, Any]]:
-    return json.loads((out / f"trace/{DOC}.json").read_text())["numbers"]
+    return json.loads((out / f"records/trace/{DOC}.json").read_text())["numbers"]
 
 
 def _prose(blocks: list[dict[str, Any]]) -> list[str]:
@@ -83,7 +83,7 @@ def _expected_headings(study: Study) -> list[str]:
 # ---- structure: DOCX and PDF -----------------------------------------------------------------
 
 def test_docx_has_every_section_as_a_word_heading(out: Path, study: Study) -> None:
-    document = docx.Document(str(out / f"documents/{DOC}.docx"))
+    document = docx.Document(str(out / f"deliverables/documents/{DOC}.docx"))
     headings = {p.text.strip() for p in document.paragraphs
                 if p.style is not None and p.style.name.startswith("Heading")}
     missing = [h for h in _expected_headings(study) if h not in headings]
@@ -96,7 +96,7 @@ def test_docx_has_every_section_as_a_word_heading(out: Path, study: Study) -> No
 
 
 def test_pdf_has_every_section_in_text_and_bookmarks(out: Path, study: Study) -> None:
-    reader = PdfReader(str(out / f"documents/{DOC}.pdf"))
+    reader = PdfReader(str(out / f"deliverables/documents/{DOC}.pdf"))
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
     def titles(items: list[Any]) -> Iterator[str]:
@@ -117,10 +117,10 @@ def test_pages_are_a4_as_the_ema_uses(out: Path) -> None:
     """[documents.ema-scientific-advice] paper = "a4", while the FDA package stays on Letter."""
     a4, letter = (595.28, 841.89), (612.0, 792.0)
     for doc_id, size in ((DOC, a4), ("fda-meeting-package", letter)):
-        page = PdfReader(str(out / f"documents/{doc_id}.pdf")).pages[0]
+        page = PdfReader(str(out / f"deliverables/documents/{doc_id}.pdf")).pages[0]
         assert (float(page.mediabox.width), float(page.mediabox.height)) == \
             pytest.approx(size, abs=0.5)
-    section = docx.Document(str(out / f"documents/{DOC}.docx")).sections[0]
+    section = docx.Document(str(out / f"deliverables/documents/{DOC}.docx")).sections[0]
     width, height = section.page_width, section.page_height
     assert width is not None and height is not None
     assert (width.pt, height.pt) == pytest.approx(a4, abs=0.5)
@@ -131,7 +131,7 @@ def test_libreoffice_opens_the_docx(out: Path, tmp_path: Path) -> None:
     assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(out / f"documents/{DOC}.docx")],
+                    str(out / f"deliverables/documents/{DOC}.docx")],
                    check=True, capture_output=True, timeout=240)
     converted = PdfReader(str(tmp_path / f"{DOC}.pdf"))
     text = " ".join(page.extract_text() for page in converted.pages)
@@ -191,7 +191,7 @@ def _labels(study: Study, out: Path) -> list[str]:
     """Text that may hold digits without being a statistic: configured labels and titles, data
     levels, study identity, arm labels, and references to tables, figures and questions."""
     labels = [s for o in study.outputs for s in _strings(o.params)]
-    for path in (out / "results").glob("t_*.json"):
+    for path in (out / "records/results").glob("t_*.json"):
         labels += [lv for levels in json.loads(path.read_text())["levels"].values()
                    for lv in levels]
     ident = study.identity
@@ -240,7 +240,7 @@ def test_traced_numbers_are_the_results_rounded_as_the_tables_round(
     for entry in computed:
         analysis, key = entry["ref"].split(":", 1)
         if analysis not in records:
-            data = json.loads((out / f"results/{analysis}.json").read_text())
+            data = json.loads((out / f"records/results/{analysis}.json").read_text())
             records[analysis] = {r["key"]: r["value"] for r in data["records"]}
         value = records[analysis][key]
         assert entry["value"] == value, entry
@@ -252,7 +252,7 @@ def test_traced_numbers_are_the_results_rounded_as_the_tables_round(
 
 
 def _row(out: Path, stem: str, label: str) -> list[str]:
-    table = json.loads((out / f"tables/{stem}.json").read_text())
+    table = json.loads((out / f"records/tables/{stem}.json").read_text())
     return next(r["cells"] for r in table["rows"] if r["label"].startswith(label))
 
 
@@ -339,7 +339,7 @@ def test_significance_follows_the_configured_rule(blocks: list[dict[str, Any]]) 
 def test_levels_in_prose_use_the_tables_typography(out: Path,
                                                    blocks: list[dict[str, Any]]) -> None:
     for doc_blocks in (blocks, json.loads(
-            (out / "documents/fda-meeting-package.json").read_text())["blocks"]):
+            (out / "records/documents/fda-meeting-package.json").read_text())["blocks"]):
         text = " ".join(_prose(doc_blocks))
         assert "Low/moderate (≤3700 pg/mL)" in text
         assert "<=" not in text and ">=" not in text

@@ -28,22 +28,24 @@ def test_document_paper_date_and_version_override_the_study(small_study, tmp_pat
     out = tmp_path / "out"
     build(load_study(toml), BuildOptions(out_dir=out))
     for doc_id, size in (("laboratory", A4), ("demography", LETTER)):
-        page = PdfReader(out / f"documents/{doc_id}.pdf").pages[0]
+        page = PdfReader(out / f"deliverables/documents/{doc_id}.pdf").pages[0]
         assert (float(page.mediabox.width), float(page.mediabox.height)) == \
             pytest.approx(size, abs=0.5)
-        section = docx.Document(io.BytesIO((out / f"documents/{doc_id}.docx").read_bytes())
+        path = out / f"deliverables/documents/{doc_id}.docx"
+        section = docx.Document(io.BytesIO(path.read_bytes())
                                 ).sections[0]
         assert (section.page_width.pt, section.page_height.pt) == pytest.approx(size, abs=0.5)
     # The laboratory brief's own date and version; the demography brief keeps the study's
     # (version 1.0, dated by the data cutoff 2021-09-30, no separate date line).
     for doc_id, stamp, version, dated in (("laboratory", "20240502", "2.1", True),
                                           ("demography", "20210930", "1.0", False)):
-        reader = PdfReader(out / f"documents/{doc_id}.pdf")
+        reader = PdfReader(out / f"deliverables/documents/{doc_id}.pdf")
         assert str(reader.metadata["/CreationDate"]).startswith(f"D:{stamp}")
         text = reader.pages[0].extract_text()
         assert f"Version: {version}" in text and f"{doc_id} v{version}" in text
         assert ("Date: 2 May 2024" in text) is dated and "Data cutoff: 30 September 2021" in text
-        core = docx.Document(io.BytesIO((out / f"documents/{doc_id}.docx").read_bytes())
+        path = out / f"deliverables/documents/{doc_id}.docx"
+        core = docx.Document(io.BytesIO(path.read_bytes())
                              ).core_properties
         assert core.created is not None and core.created.strftime("%Y%m%d") == stamp
 

@@ -82,10 +82,12 @@ def test_build_mock_writes_table_shells(tmp_path, capsys):
     assert main(["build", "--mock", "--out", str(out), "--format", "pdf"]) == 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     tables = sorted(o.id for o in load_study(DEMO_STUDY).outputs if o.kind == "table")
-    shells = [f"tables/t-{t.replace('.', '-')}.{ext}" for t in tables for ext in ("json", "pdf")]
-    assert written == sorted(["manifest.json", "SHA256SUMS", *shells])
+    stems = [f"t-{t.replace('.', '-')}" for t in tables]
+    shells = [*(f"records/tables/{s}.json" for s in stems),
+              *(f"deliverables/tables/{s}.pdf" for s in stems)]
+    assert written == sorted(["records/manifest.json", "deliverables/SHA256SUMS", *shells])
     from pypdf import PdfReader
-    text = PdfReader(out / "tables/t-14-1-3.pdf").pages[0].extract_text()
+    text = PdfReader(out / "deliverables/tables/t-14-1-3.pdf").pages[0].extract_text()
     assert "Mock shell" in text and "xx (xx.x)" in text
 
 
