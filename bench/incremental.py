@@ -39,7 +39,7 @@ def _build(study: Path, out: Path, jobs: int) -> tuple[float, str]:
 
 
 def _edit_template(study_dir: Path) -> Callable[[], None]:
-    template = study_dir / "templates/fda-meeting-package.md.j2"
+    template = study_dir / "templates/fda-meeting-package/07-purpose.md.j2"  # one section
     original = template.read_text(encoding="utf-8")
     template.write_text(original + "\nThis sentence was added for the benchmark.\n",
                         encoding="utf-8")
