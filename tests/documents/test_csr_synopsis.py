@@ -79,7 +79,7 @@ def _adsl(name: str) -> pd.DataFrame:
 
 
 def _blocks(out: Path) -> list[dict[str, Any]]:
-    return json.loads((out / f"documents/{DOC}.json").read_text())["blocks"]
+    return json.loads((out / f"records/documents/{DOC}.json").read_text())["blocks"]
 
 
 def _prose(out: Path) -> str:
@@ -89,7 +89,7 @@ def _prose(out: Path) -> str:
 def _cell(out: Path, table_id: str, label: str, column: str, after: str = "") -> str:
     """A built table's cell: the first row labelled `label` (below the first row whose label
     starts with `after`), in the column keyed `column`."""
-    model = json.loads((out / f"tables/t-{table_id.replace('.', '-')}.json").read_text())
+    model = json.loads((out / f"records/tables/t-{table_id.replace('.', '-')}.json").read_text())
     keys = [c["key"] for c in model["columns"]]
     rows = model["rows"]
     start = next(i for i, r in enumerate(rows) if r["label"].startswith(after)) if after else 0
@@ -102,7 +102,7 @@ def _cell(out: Path, table_id: str, label: str, column: str, after: str = "") ->
 def test_docx_has_every_annex_i_heading_as_a_word_heading(case: tuple[str, Path, Study]
                                                           ) -> None:
     _, out, _ = case
-    document = docx.Document(str(out / f"documents/{DOC}.docx"))
+    document = docx.Document(str(out / f"deliverables/documents/{DOC}.docx"))
     headings = [p.text.strip() for p in document.paragraphs
                 if p.style is not None and p.style.name.startswith("Heading")]
     assert [h for h in headings if h in HEADINGS] == HEADINGS  # all, once, in Annex I order
@@ -112,7 +112,7 @@ def test_docx_has_every_annex_i_heading_as_a_word_heading(case: tuple[str, Path,
 
 def test_pdf_has_every_heading_in_text_and_bookmarks(case: tuple[str, Path, Study]) -> None:
     _, out, study = case
-    reader = PdfReader(str(out / f"documents/{DOC}.pdf"))
+    reader = PdfReader(str(out / f"deliverables/documents/{DOC}.pdf"))
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
     def titles(items: list[Any]) -> list[str]:
@@ -134,7 +134,7 @@ def test_subjects_analysed_per_arm_equal_an_independent_adsl_count(
     name, out, study = case
     adsl = _adsl(name)
     randomised = adsl[adsl["ITTFL"] == "Y"]
-    document = docx.Document(str(out / f"documents/{DOC}.docx"))
+    document = docx.Document(str(out / f"deliverables/documents/{DOC}.docx"))
     table = next(t for t in document.tables if t.rows[0].cells[0].text.strip() == "Analysis set")
     header = [c.text.strip() for c in table.rows[0].cells]
     arms = [(a.label, a.value) for a in study.treatment.arms]
@@ -206,7 +206,7 @@ def test_sentences_name_every_arm(case: tuple[str, Path, Study]) -> None:
 def test_descriptive_facts_are_traced_as_configured_text(case: tuple[str, Path, Study]
                                                          ) -> None:
     _, out, study = case
-    trace = json.loads((out / f"trace/{DOC}.json").read_text())["numbers"]
+    trace = json.loads((out / f"records/trace/{DOC}.json").read_text())["numbers"]
     refs = {e["ref"] for e in trace}
     csr = study.regulatory["csr"]
     expected = {"config:regulatory.csr.finished_product", "config:regulatory.csr.methodology[0]",
@@ -225,7 +225,7 @@ def test_libreoffice_opens_the_docx(case: tuple[str, Path, Study], tmp_path: Pat
     assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(out / f"documents/{DOC}.docx")],
+                    str(out / f"deliverables/documents/{DOC}.docx")],
                    check=True, capture_output=True, timeout=240)
     text = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / f"{DOC}.pdf")).pages)
     assert "Number of Patients (Planned and Analysed)" in text and "Safety Results" in text
@@ -237,7 +237,8 @@ def test_check_finds_no_error_in_the_synopsis(case: tuple[str, Path, Study]) -> 
     ~15 s) and every table, document and trace of the build."""
     _, out, _ = case
     build, found = load_build(out)
-    build = replace(build, pdfs=tuple(p for p in build.pdfs if p == f"documents/{DOC}.pdf"))
+    pdf = f"deliverables/documents/{DOC}.pdf"
+    build = replace(build, pdfs=tuple(p for p in build.pdfs if p == pdf))
     assert build.pdfs
     for rule in RULES:
         found += rule(build)

@@ -67,14 +67,14 @@ def case(request: pytest.FixtureRequest) -> tuple[Path, Study]:
 
 
 def _blocks(out: Path) -> list[dict[str, Any]]:
-    return json.loads((out / f"documents/{DOC}.json").read_text())["blocks"]
+    return json.loads((out / f"records/documents/{DOC}.json").read_text())["blocks"]
 
 
 def _title_line(out: Path, kind: str, output_id: str) -> str:
     """'Table 14.1.3', 'Listing 16.2.7', 'Figure 14.2.1': the output's own first title line."""
     stem = ("t-" if kind == "table" else "f-") + output_id.replace(".", "-")
     if kind == "table":
-        return str(json.loads((out / f"tables/{stem}.json").read_text())["title"][0])
+        return str(json.loads((out / f"records/tables/{stem}.json").read_text())["title"][0])
     return f"Figure {output_id}"
 
 
@@ -107,7 +107,7 @@ def test_lists_of_tables_and_figures_name_every_output(case: tuple[Path, Study])
     """The DOCX lists (TOC fields whose results are filled at build time) name each output by
     its own number, in book order, before the first section heading."""
     out, study = case
-    document = docx.Document(str(out / f"documents/{DOC}.docx"))
+    document = docx.Document(str(out / f"deliverables/documents/{DOC}.docx"))
     texts = [p.text.strip() for p in document.paragraphs]
     start, end = texts.index("List of Tables"), texts.index("About This Book")
     front = texts[start:end]
@@ -123,7 +123,7 @@ def test_lists_of_tables_and_figures_name_every_output(case: tuple[Path, Study])
 
 def test_pdf_lists_bookmarks_and_landscape_pages(demo_build: Path) -> None:
     study = load_study(DEMO_STUDY)
-    reader = PdfReader(str(demo_build / f"documents/{DOC}.pdf"))
+    reader = PdfReader(str(demo_build / f"deliverables/documents/{DOC}.pdf"))
     front = ""
     for page in reader.pages:  # the front matter: up to the page that says what the book holds
         front += " " + re.sub(r"\s+", " ", page.extract_text())
@@ -187,7 +187,7 @@ def test_libreoffice_opens_the_docx(demo_build: Path, tmp_path: Path) -> None:
     assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(demo_build / f"documents/{DOC}.docx")],
+                    str(demo_build / f"deliverables/documents/{DOC}.docx")],
                    check=True, capture_output=True, timeout=240)
     converted = PdfReader(str(tmp_path / f"{DOC}.pdf"))
     text = " ".join(p.extract_text() for p in converted.pages[:4])
@@ -200,7 +200,8 @@ def test_check_finds_no_error_in_the_book(case: tuple[Path, Study]) -> None:
     PDFs of the session's demo build are other outputs' business: checking all costs ~15 s."""
     out, _ = case
     build, found = load_build(out)
-    build = replace(build, pdfs=tuple(p for p in build.pdfs if p == f"documents/{DOC}.pdf"))
+    pdf = f"deliverables/documents/{DOC}.pdf"
+    build = replace(build, pdfs=tuple(p for p in build.pdfs if p == pdf))
     for rule in RULES:
         found += rule(build)
     mine = [f for f in found if f.severity == "error" and DOC in f.artifact]
