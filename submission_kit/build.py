@@ -25,7 +25,7 @@ from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
 from submission_kit.executors import check_executor, open_executor
 from submission_kit.figures.model import FigureModel, figure_file_stem
-from submission_kit.locations import template_dirs
+from submission_kit.locations import study_reference_docx, template_dirs
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
 from submission_kit.study import ROOT_TEMPLATE, OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
@@ -178,6 +178,7 @@ def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = Fal
         keywords=f"{study.id}; {model.title[0]}",
         date_iso=study.data_cutoff.isoformat(),
         style=study.style,
+        reference_docx=study_reference_docx(study),
     )
 
 
@@ -186,7 +187,7 @@ def _render(kind: str, document: Document) -> bytes:
     if kind == "docx":
         from submission_kit.writers.docx import as_docx
 
-        return as_docx(document)
+        return as_docx(document, document.reference_docx or None)
     from submission_kit.writers.pdf import as_pdf
 
     return as_pdf(document)
