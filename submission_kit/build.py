@@ -25,7 +25,7 @@ from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
 from submission_kit.executors import check_executor, open_executor
 from submission_kit.figures.model import FigureModel, figure_file_stem
-from submission_kit.locations import template_dirs
+from submission_kit.locations import study_reference_docx, template_dirs
 from submission_kit.outputs import (
     ARD_CSV,
     document_file,
@@ -190,6 +190,7 @@ def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = Fal
         keywords=f"{study.id}; {model.title[0]}",
         date_iso=study.data_cutoff.isoformat(),
         style=study.style,
+        reference_docx=study_reference_docx(study),
     )
 
 
@@ -198,7 +199,7 @@ def _render(kind: str, document: Document) -> bytes:
     if kind == "docx":
         from submission_kit.writers.docx import as_docx
 
-        return as_docx(document)
+        return as_docx(document, document.reference_docx or None)
     from submission_kit.writers.pdf import as_pdf
 
     return as_pdf(document)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from submission_kit import __version__
-from submission_kit.locations import BUNDLED
+from submission_kit.locations import BUNDLED, reference_docx_path
 from submission_kit.study import Study
 
 PACKAGE = Path(__file__).resolve().parent
@@ -181,8 +181,14 @@ ARD_NODE = "ard"  # results/ard.csv: every analysis in one file
 
 
 def base_inputs(kind: str, output_id: str) -> list[str]:
-    """What every table or figure depends on besides its spec and data."""
+    """What every table or figure depends on besides its spec and data (and reference_input)."""
     return ["code", "env", STYLESHEET, "study:settings", f"study:{kind}s.{output_id}"]
+
+
+def reference_input(study: Study) -> str:
+    """The DOCX style source every DOCX is built from: the study's own reference.docx, or the
+    shipped one (bundled, so outside the `code` hash)."""
+    return "file:" + file_label(reference_docx_path(study), study)
 
 
 def configured_nodes(study: Study) -> list[str]:

@@ -315,11 +315,12 @@ _OUTPUT_ID = re.compile(r"\d+(\.\d+)+[a-z]?")
 
 def _cited(node: Any, kind: str) -> Iterator[tuple[str, str]]:
     """(kind, id) of every output the [regulatory] facts cite: ids under a key naming tables
-    or figures (questions' `tables`, `key_results`, `background_tables`, `{ table = ... }`)."""
+    or figures (questions' `tables`, `background_tables`, `{ table = ... }`) or results
+    (`key_results`, `efficacy_results`: the tables whose results the text quotes)."""
     if isinstance(node, Mapping):
         for key, value in node.items():
             hint = ("figure" if "figure" in key else
-                    "table" if "table" in key or key == "key_results" else kind)
+                    "table" if "table" in key or key.endswith("results") else kind)
             yield from _cited(value, hint)
     elif isinstance(node, (list, tuple)):
         for item in node:

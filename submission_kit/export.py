@@ -9,7 +9,7 @@ Only PDFs go (the eCTD format); the DOCX files stay in the build for authors. Pl
                               m1/us (FDA: meeting package, US orphan designation) or
                               m1/eu (EMA: scientific advice, EU orphan documents) by the
                               document's id; a CSR synopsis goes with the study report
-    deliverables/tables/, deliverables/figures/ *.pdf
+    deliverables/tables/, deliverables/figures/ *.pdf (sections 14 and 16 only)
                               m5/53-clin-stud-rep/535-rep-effic-safety-stud/<indication>/
                               5351-stud-rep-contr/<study>/  (section 14 and 16.2 outputs of
                               the clinical study report)
@@ -62,7 +62,10 @@ def placement(path: str, report_folder: str) -> str | None:
         return None
     name = PurePosixPath(path).name
     if where.kind in ("tables", "figures"):
-        return f"{report_folder}/{name}"
+        # Sections 14 and 16 of the study report; other tables (a prevalence table, 8.x)
+        # are part of the documents that place them, not of the report.
+        clinical = where.stem.split("-")[1:2] in (["14"], ["16"])
+        return f"{report_folder}/{name}" if clinical else None
     if where.kind == "documents":
         for prefix, region in REGIONS:
             if where.stem.startswith(prefix):

@@ -85,8 +85,13 @@ def fmt_num(value: float | int | None, digits: int, mode: Rounding = "sas") -> s
     return text
 
 
-def fmt_int(value: float | int | None) -> str:
-    return MISSING if is_missing(value) else str(round(float(value)))  # type: ignore[arg-type]
+def fmt_int(value: float | int | None, grouped: bool = False) -> str:
+    """A whole number; `grouped`: with thousands separators ("30,329"), as regulations and
+    reviewers write counts of persons ("fewer than 200,000 persons")."""
+    if is_missing(value):
+        return MISSING
+    number = round(float(value))  # type: ignore[arg-type]
+    return f"{number:,}" if grouped else str(number)
 
 
 def fmt_pct(numerator: int, denominator: int, digits: int = 1, mode: Rounding = "sas") -> str:

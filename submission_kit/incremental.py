@@ -36,6 +36,7 @@ from submission_kit.buildgraph import (
     document_node,
     file_label,
     output_node,
+    reference_input,
     sha256_bytes,
 )
 from submission_kit.cache import Cache
@@ -111,7 +112,7 @@ def static_inputs(study: Study, node: tuple[OutputConfig, OutputSpec[Any], Outpu
                   ) -> list[str]:
     """The inputs a table or figure node depends on, before it runs."""
     config, spec, ctx = node
-    ids = base_inputs(config.kind, config.id)
+    ids = [*base_inputs(config.kind, config.id), reference_input(study)]
     for other in [node, *(by_analysis[a] for a in spec.reads(ctx) if a in by_analysis)]:
         o_config, o_spec, o_ctx = other
         ids += [f"study:{o_config.kind}s.{o_config.id}",
@@ -286,7 +287,7 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
 
 def _document_inputs(study: Study, rendered: RenderedDocument,
                      nodes: Mapping[str, _Node], by_analysis: Mapping[str, _Node]) -> list[str]:
-    ids = ["code", "env", STYLESHEET, "study:all"]
+    ids = ["code", "env", STYLESHEET, reference_input(study), "study:all"]
     ids += ["file:" + file_label(path, study) for path in rendered.templates]
     placed = [output_node("table", t) for t in rendered.document.tables]
     placed += [output_node("figure", f) for f in rendered.document.figures]

@@ -21,6 +21,21 @@ def template_dirs(study: Study) -> list[Path]:
     return [*study.template_dirs, BUNDLED / "templates"]
 
 
+REFERENCE_DOCX = "reference.docx"  # the DOCX style source (a company's Word template)
+
+
+def reference_docx_path(study: Study) -> Path:
+    """The study's own templates/reference.docx, else the shipped one."""
+    own = [d / REFERENCE_DOCX for d in study.template_dirs if (d / REFERENCE_DOCX).is_file()]
+    return own[0] if own else BUNDLED / "templates" / REFERENCE_DOCX
+
+
+def study_reference_docx(study: Study) -> bytes:
+    """The bytes of the study's own reference.docx; b"" when it uses the shipped one."""
+    path = reference_docx_path(study)
+    return b"" if path.parent == BUNDLED / "templates" else path.read_bytes()
+
+
 def find_spec_file(config: OutputConfig, study: Study) -> Path:
     """`spec = "t_14_1_3"` finds t_14_1_3.py or the one t_14_1_3_<name>.py in a folder."""
     for folder in spec_dirs(study, config.kind):

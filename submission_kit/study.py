@@ -88,6 +88,9 @@ class DocumentConfig:
     # the data cutoff and [study] version. Never the clock: builds stay byte-identical.
     date: dt.date | None = None
     version: str = ""
+    # "sequence": "Table 5: ... (Table 14.1.3)", numbered in the document; "output": "Table
+    # 14.1.3: ...", the output's own number (a TLF book, where a second number confuses).
+    captions: str = "sequence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +383,11 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
             raise s.error(doc_id, "document ids become file names: lowercase letters, digits "
                                   "and hyphens, at most 60 characters (FDA eCTD rule)")
         d = s.section(doc_id).allow("template", "title", "subtitle", "formats", "paper", "date",
-                                    "version")
+                                    "version", "captions")
+        captions = d.get("captions", str, "sequence")
+        if captions not in ("sequence", "output"):
+            raise d.error("captions", f"{captions!r}: use 'sequence' (Table 1, Table 2 ...) "
+                                      "or 'output' (the table's own number, Table 14.1.3)")
         formats = tuple(d.get("formats", list, ["docx", "pdf"]))
         bad = [f for f in formats if f not in ("docx", "pdf")]
         if bad:
@@ -397,6 +404,7 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
             paper=paper,
             date=_cutoff(d, "date") if "date" in d.data else None,
             version=str(d.get("version", (str, int, float), "")),
+            captions=captions,
         ))
     return tuple(documents)
 

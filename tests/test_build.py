@@ -117,8 +117,10 @@ def _plain(text: str) -> str:
 def test_docx_has_word_headings_and_table_values(out, table_json):
     paragraphs, cells = _docx_text(out / "deliverables/documents/fda-meeting-package.docx")
     headings = [text for style, text in paragraphs if style == "Heading 1"]
+    toc = [text.split("\t")[0] for style, text in paragraphs if style == "toc 1"]
     for i, title in enumerate(HEADINGS, start=1):
-        assert f"{i} {title}" in headings
+        assert title in headings  # Word numbers it (list numbering on Heading 1) ...
+        assert f"{i} {title}" in toc  # ... and the TOC caches the number it shows
     hr_row = next(r for r in table_json["t_14_2_1"]["rows"]
                   if r["label"] == "Hazard ratio (95% CI)")
     assert hr_row["cells"][1] in cells

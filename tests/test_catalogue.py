@@ -28,7 +28,7 @@ from submission_kit.locations import BUNDLED
 from submission_kit.study import load_study
 
 PILOT = Path(__file__).resolve().parents[1] / "examples" / "cdiscpilot01" / "study.toml"
-OUTPUT_BLOCK = re.compile(r"\[(tables|figures|documents)\.")
+OUTPUT_BLOCK = re.compile(r"\[\[?(tables|figures|documents)\.")  # [[tables."8.1".sources]] too
 
 
 def streams(args, capsys) -> tuple[int, str, str]:

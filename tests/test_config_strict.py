@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from submission_kit.cli import main
+from submission_kit.cli import DEMO_STUDY, main
 from submission_kit.data.io import read_dataset, write_dataset
+from submission_kit.errors import UserError
+from submission_kit.study import load_study
 
 
 @pytest.fixture
@@ -147,3 +149,12 @@ def test_every_declared_dataset_is_checked(study, capsys):
     write_dataset(frame, path)
     code, text = validate(study, capsys)
     assert code == 2 and "ADLB" in text and "NOBODY-0001" in text
+
+
+def test_unknown_caption_style_is_refused_naming_the_key(tmp_path):
+    text = DEMO_STUDY.read_text(encoding="utf-8").replace(
+        'dir = "data"', f'dir = "{(DEMO_STUDY.parent / "data").as_posix()}"').replace(
+        'captions = "output"', 'captions = "roman"')
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"documents.*tlf-book.*captions.*'roman'.*'output'"):
+        load_study(tmp_path / "study.toml")

@@ -58,7 +58,9 @@ def test_regions_follow_the_document_and_docx_stays_behind():
         "m1/eu/eu-orphan-designation.pdf"
     assert placement("deliverables/documents/csr-synopsis.pdf", report) == "m5/x/csr-synopsis.pdf"
     assert placement("deliverables/figures/f-14-2-1.pdf", report) == "m5/x/f-14-2-1.pdf"
+    assert placement("deliverables/tables/t-16-2-7.pdf", report) == "m5/x/t-16-2-7.pdf"
     for not_ectd in ("deliverables/documents/fda-meeting-package.docx",
+                     "deliverables/tables/t-8-1.pdf",  # a prevalence table: in its documents
                      "records/figures/f-14-2-1.png",
                      "records/results/t_14_1_3.json", "records/tables/t-14-1-3.json"):
         assert placement(not_ectd, report) is None

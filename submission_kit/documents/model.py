@@ -144,6 +144,8 @@ class Document:
     language: str = "en-US"
     date_iso: str = ""  # YYYY-MM-DD, the data cutoff
     style: Style = field(default_factory=Style)
+    reference_docx: bytes = b""  # a study's own reference.docx (b"": the shipped styles)
+    output_captions: bool = False  # caption "Table 14.1.3: ..." (a TLF book), not "Table 5: ..."
 
 
 def heading_anchor(text: str, taken: set[str]) -> str:

@@ -49,6 +49,7 @@ class CaptionEntry:
     text: str  # "Demographic ... — ITT Population (Table 14.1.3)": the caption after "Table n: "
     anchor: str  # "t_14_1_3"; "t_14_1_3_2" for the second reference to the same table
     level: int  # level of the heading it sits under; 0 before the first heading
+    own: str = ""  # "Table 14.1.3": the output's own number, for a document that captions by it
 
     @property
     def word(self) -> str:
@@ -56,8 +57,9 @@ class CaptionEntry:
 
     @property
     def label(self) -> str:
-        """'Table 1: Demographic ... — ITT Population (Table 14.1.3)'."""
-        return f"{self.word} {self.number}: {self.text}"
+        """'Table 1: Demographic ... — ITT Population (Table 14.1.3)', or with the output's own
+        number (a TLF book): 'Table 14.1.3: Demographic ... — ITT Population'."""
+        return f"{self.own}: {self.text}" if self.own else f"{self.word} {self.number}: {self.text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +163,8 @@ def _caption(doc: Document, ref: TableRef | FigureRef, number: int, level: int,
         anchor, i = f"{base}_{i}", i + 1
     taken.add(anchor)
     model = model_of(doc, ref)
+    titles = model.title or (model.id,)
+    if doc.output_captions:  # no running number beside the output's own: one number only
+        text = " — ".join(titles[1:]) or titles[0]
+        return CaptionEntry(kind_of(ref), ref_id, number, model, text, anchor, level, titles[0])
     return CaptionEntry(kind_of(ref), ref_id, number, model, caption_text(model), anchor, level)

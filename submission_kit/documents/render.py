@@ -33,7 +33,7 @@ from submission_kit.documents.results_view import (
 )
 from submission_kit.errors import UserError
 from submission_kit.figures.model import FigureModel
-from submission_kit.locations import template_dirs
+from submission_kit.locations import study_reference_docx, template_dirs
 from submission_kit.study import DocumentConfig, Study
 from submission_kit.tables.model import TableModel
 
@@ -129,6 +129,8 @@ def render_document(study: Study, config: DocumentConfig,
         # EMA documents on A4, FDA ones on Letter, whatever the study's default.
         style=(replace(study.style, page=replace(study.style.page, paper=config.paper))
                if config.paper else study.style),
+        reference_docx=study_reference_docx(study),
+        output_captions=config.captions == "output",
     )
     loader = env.loader
     read = tuple(dict.fromkeys(loader.loaded)) if isinstance(loader, ContainedLoader) else ()

@@ -237,9 +237,10 @@ def make_filters(tracer: Tracer, mode: Rounding) -> dict[str, Callable[..., str]
         shown = None if fmt.is_missing(stat.value) else float(stat.value) * scale  # type: ignore[arg-type]
         return tracer.record(stat, fmt.fmt_num(shown, digits, mode))
 
-    def count(value: Any) -> str:
+    def count(value: Any, grouped: bool = False) -> str:
+        """'21655', or '21,655' with grouped=true (large counts, e.g. persons)."""
         stat = _require_stat(value, "count")
-        return tracer.record(stat, fmt.fmt_int(stat.value))  # type: ignore[arg-type]
+        return tracer.record(stat, fmt.fmt_int(stat.value, grouped))  # type: ignore[arg-type]
 
     def pct(value: Any, digits: int = 1) -> str:
         stat = _require_stat(value, "pct")

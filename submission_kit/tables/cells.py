@@ -94,10 +94,10 @@ class Shown:
     def _ref(self, key: str) -> str:
         return f"{self.analysis}:{key}"
 
-    def count(self, key: str) -> Cell:
+    def count(self, key: str, grouped: bool = False) -> Cell:
         if self.mock:
-            return Cell("xx", self._ref(key))
-        return Cell(fmt.fmt_int(self.value(key)), self._ref(key))  # type: ignore[arg-type]
+            return Cell("xx,xxx" if grouped else "xx", self._ref(key))
+        return Cell(fmt.fmt_int(self.value(key), grouped), self._ref(key))  # type: ignore[arg-type]
 
     def n_pct(self, key: str, denominator: int | str, digits: int = 1) -> Cell:
         """'12 (5.1)' of the column N; '0' alone for zero; `digits` decimals of the %."""

@@ -35,9 +35,10 @@ def typeset(text: str) -> str:
     return _BARE_UNIT.sub(lambda m: m.group(1) + m.group(2).translate(_SUPERSCRIPT), text)
 
 
-# A number as tables print it: optional comparison sign or minus, digits, optional decimals;
+# A number as tables print it: optional comparison sign or minus, digits (grouped by thousands
+# or not: "30,329" is one number), optional decimals;
 # "NE" / "NA" stand where a number could not be estimated and align like one.
-_NUMBER = re.compile(r"[<>≤≥]?-?\d+(?:\.\d+)?|\bN[EA]\b")
+_NUMBER = re.compile(r"[<>≤≥]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[<>≤≥]?-?\d+(?:\.\d+)?|\bN[EA]\b")
 
 
 def _int_width(number: str) -> int:

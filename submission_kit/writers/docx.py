@@ -26,7 +26,6 @@ from dataclasses import replace
 from itertools import count
 from pathlib import Path
 
-import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -51,15 +50,13 @@ from submission_kit.documents.model import (
 from submission_kit.documents.outline import CaptionEntry, Kind, Outline, outline_of
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.tables.model import TableModel
+from submission_kit.writers.docx_layout import Contents, fill_page_numbers
 from submission_kit.writers.docx_ooxml import (
-    MONO_FONT,
     Geometry,
     abstract_num,
     bookmark,
     bookmark_name,
     field,
-    field_begin,
-    field_end,
     hyperlink,
     normalize_zip,
     num,
@@ -80,7 +77,8 @@ from submission_kit.writers.docx_package import (
     set_core_properties,
     set_update_fields,
 )
-from submission_kit.writers.docx_styles import TOC_LEVELS, install_styles
+from submission_kit.writers.docx_reference import open_reference
+from submission_kit.writers.docx_styles import TOC_LEVELS
 from submission_kit.writers.docx_tlf import (
     TableXml,
     drawing_xml,
@@ -88,27 +86,30 @@ from submission_kit.writers.docx_tlf import (
     notes_xml,
     page_by_xml,
     simple_table_xml,
+    simple_widths,
     titles_xml,
 )
+from submission_kit.writers.font_metrics import measure_for
 from submission_kit.writers.print_css import sizes_for
 from submission_kit.writers.text_safety import require_writable
 from submission_kit.writers.tlf_layout import CONTINUED, layout_of, notes_of, page_label
 
 __all__ = ["as_docx", "write_docx"]
 
-_BULLET_ABSTRACT, _ORDERED_ABSTRACT = 90, 91
-_FIRST_NUM_ID = 100
 _HEAD_GAP_PT = 8.64  # between the running header (footer) and the titles (notes): 0.12 in
 
 
-def as_docx(doc: Document) -> bytes:
-    """The whole document as DOCX bytes; the same `Document` always gives the same bytes."""
+def as_docx(doc: Document, reference: bytes | None = None) -> bytes:
+    """The whole document as DOCX bytes; the same `Document` (and reference) always gives the
+    same bytes. `reference`: a study's own reference.docx, whose styles the document takes
+    (None: the shipped templates/reference.docx, docx_reference)."""
     require_writable(doc)
     outline = outline_of(doc)
-    word = docx.Document()
+    word = open_reference(doc.style, doc.language, reference)
     geo = Geometry.from_page(doc.style.page)
-    install_styles(word, doc.style, geo, doc.language)
-    body = _Body(doc, outline, word.part, geo).build()
+    writer = _Body(doc, outline, word.part, geo)
+    body = writer.build()
+    fill_page_numbers(word, body, writer.contents)
     main = main_part(word, body)
     set_core_properties(word, doc, outline.standalone)
     set_app_properties(word)
@@ -119,8 +120,8 @@ def as_docx(doc: Document) -> bytes:
     return normalize_zip(buf.getvalue(), dict([main]))
 
 
-def write_docx(doc: Document, path: Path) -> None:
-    Path(path).write_bytes(as_docx(doc))
+def write_docx(doc: Document, path: Path, reference: bytes | None = None) -> None:
+    Path(path).write_bytes(as_docx(doc, reference))
 
 
 # --- the body ---
@@ -131,8 +132,6 @@ class _Body:
     def __init__(self, doc: Document, outline: Outline, part: DocumentPart,
                  geo: Geometry) -> None:
         self.doc, self.outline, self.part, self.geo = doc, outline, part, geo
-        self.font = doc.style.font
-        self.head_font = doc.style.heading_font or doc.style.font
         self.tlf = outline.standalone
         self.sizes = sizes_for(doc.style)
         if isinstance(self.tlf, TableModel):
@@ -141,14 +140,21 @@ class _Body:
         self.out: list[str | bytes] = []  # bytes: the pages of a table (TableXml)
         self._bookmark_ids = count(1)
         self._drawing_ids = count(1)
-        self._num_ids = count(_FIRST_NUM_ID)
+        numbering = part.numbering_part.element  # list ids after the reference's own
+        self._abstract_id = 1 + max((int(a.get(qn("w:abstractNumId"))) for a in
+                                     numbering.iterchildren(qn("w:abstractNum"))), default=0)
+        self._num_ids = count(1 + max((int(n.get(qn("w:numId"))) for n in
+                                       numbering.iterchildren(qn("w:num"))), default=0))
         self._nums: list[str] = []
+        self.contents: list[Contents] = []  # the TOC and lists, to get their page numbers
         self._bullet_num = 0
         self._orient = "portrait"
         self._has_content = False
         self._last_break = False
         self._header_rid = ""
-        self._headings: list[int] = []  # positions in `out` of the headings just written
+        # The headings just written: (position in `out`, heading, its bookmark id).
+        self._headings: list[tuple[int, Heading, int]] = []
+        self._last_heading_bid = 0
         self._footer_rids: dict[str, str] = {}
 
     def build(self) -> list[str | bytes]:
@@ -212,16 +218,15 @@ class _Body:
 
     def _header_xml(self) -> str:
         gap = f'w:after="{twips(_HEAD_GAP_PT / 72)}"' if self.tlf else ""
-        head = para(run(self.doc.running_header, rpr(self.font)), "RunningHead", spacing=gap)
-        return head + (titles_xml(self.tlf.title or (self.tlf.id,), self.font, self.sizes)
+        head = para(run(self.doc.running_header), "RunningHead", spacing=gap)
+        return head + (titles_xml(self.tlf.title or (self.tlf.id,), self.sizes)
                        if self.tlf else "")
 
     def _footer_xml(self, orient: str) -> str:
         """Running footer on the left, 'Page X of Y' (real PAGE / NUMPAGES) on the right."""
-        run_pr = rpr(self.font)
-        content = (run(self.doc.running_footer + "\tPage ", run_pr) + field("PAGE", "1", run_pr)
-                   + run(" of ", run_pr) + field("NUMPAGES", "1", run_pr))
-        notes = notes_xml(notes_of(self.tlf), self.font, self.sizes) if self.tlf else ""
+        content = (run(self.doc.running_footer + "\tPage ") + field("PAGE", "1")
+                   + run(" of ") + field("NUMPAGES", "1"))
+        notes = notes_xml(notes_of(self.tlf), self.sizes) if self.tlf else ""
         gap = f'w:before="{twips(_HEAD_GAP_PT / 72)}"' if notes else ""
         return notes + para(content, "RunningHead", tabs=right_tab(self.geo.text_width(orient)),
                             spacing=gap)
@@ -230,14 +235,13 @@ class _Body:
 
     def _title_page(self) -> None:
         tp = self.doc.title_page
-        self._emit(para(run(tp.title, rpr(self.head_font)), "Title"))
+        self._emit(para(run(tp.title), "Title"))
         if tp.subtitle:
-            self._emit(para(run(tp.subtitle, rpr(self.head_font)), "Subtitle"))
+            self._emit(para(run(tp.subtitle), "Subtitle"))
         for line in tp.lines:
-            self._emit(para(run(line, rpr(self.font)), jc="center"))
+            self._emit(para(run(line), "TitleLine"))
         if tp.banner:
-            self._emit(para(run(tp.banner, rpr(self.font, bold=True)),
-                            spacing='w:before="480"', jc="center"))
+            self._emit(para(run(tp.banner), "Banner"))
         self._page_break()
 
     def _top_block(self, block: Block) -> None:
@@ -249,7 +253,7 @@ class _Body:
             self._orientation("portrait")
             self._block(block)
         if isinstance(block, Heading):
-            self._headings.append(len(self.out) - 1)
+            self._headings.append((len(self.out) - 1, block, self._last_heading_bid))
         else:
             self._headings = []
 
@@ -272,18 +276,23 @@ class _Body:
             self._tlf()
 
     def _heading(self, heading: Heading) -> None:
-        style = f"Heading{min(max(heading.level, 1), 6)}"
-        number = self.outline.numbers.get(heading.anchor, "")
-        prefix = run(number + " ", rpr(self.head_font)) if number else ""
-        content = prefix + self._inlines(heading.inlines, self.head_font)
-        self._emit(para(bookmark(bookmark_name(heading.anchor), next(self._bookmark_ids),
-                                 content), style))
+        """A Heading n paragraph; its number ("2.1", the outline's) is the heading style's
+        list numbering, and an unnumbered heading leaves the list (numId 0)."""
+        self._last_heading_bid = next(self._bookmark_ids)
+        self._emit(self._heading_xml(heading, self._last_heading_bid))
 
-    def _inlines(self, inlines: tuple[Inline, ...], font: str = "", bold: bool = False) -> str:
+    def _heading_xml(self, heading: Heading, bid: int, break_before: bool = False) -> str:
+        style = f"Heading{min(max(heading.level, 1), 6)}"
+        numbered = bool(self.outline.numbers.get(heading.anchor, ""))
+        content = bookmark(bookmark_name(heading.anchor), bid, self._inlines(heading.inlines))
+        return para(content, style, numbering=None if numbered else (0, 0),
+                    break_before=break_before)
+
+    def _inlines(self, inlines: tuple[Inline, ...], bold: bool = False) -> str:
         out = []
         for t in inlines:
-            run_pr = rpr(MONO_FONT if t.code else font or self.font, bold=t.bold or bold,
-                         italic=t.italic, sup=t.superscript, link=bool(t.href))
+            run_pr = rpr(bold=t.bold or bold, italic=t.italic, sup=t.superscript, code=t.code,
+                         link=bool(t.href))
             xml = run(t.text, run_pr)
             if t.anchor:  # a traced number: bookmarked under its trace anchor
                 xml = bookmark(bookmark_name(t.anchor), next(self._bookmark_ids), xml)
@@ -316,21 +325,22 @@ class _Body:
 
     def _num_for(self, block: ListBlock, level: int) -> int:
         """Bullets share one list; every numbered list gets its own, starting at `start`."""
+        bullets, ordered = self._abstract_id, self._abstract_id + 1
         if not block.ordered:
             if not self._bullet_num:
                 self._bullet_num = next(self._num_ids)
-                self._nums.append(num(self._bullet_num, _BULLET_ABSTRACT))
+                self._nums.append(num(self._bullet_num, bullets))
             return self._bullet_num
         num_id = next(self._num_ids)
-        self._nums.append(num(num_id, _ORDERED_ABSTRACT, level, max(block.start, 1)))
+        self._nums.append(num(num_id, ordered, level, max(block.start, 1)))
         return num_id
 
     def _install_numbering(self) -> None:
         if not self._nums:
             return
         root = self.part.numbering_part.element
-        defs = abstract_num(_BULLET_ABSTRACT, False, self.font) + abstract_num(
-            _ORDERED_ABSTRACT, True, self.font)
+        defs = abstract_num(self._abstract_id, False) + abstract_num(self._abstract_id + 1,
+                                                                     True)
         wrapper = f"<w:numbering {nsdecls('w')}>{defs}{''.join(self._nums)}</w:numbering>"
         new = list(parse_xml(wrapper))
         first_num = root.find(qn("w:num"))
@@ -345,7 +355,7 @@ class _Body:
 
     def _toc(self, block: TableOfContents) -> None:
         depth = min(max(block.depth, 1), TOC_LEVELS)
-        self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
+        self._emit(para(run(block.title), "TOCHeading"))
         entries = [(h.label, h.anchor, f"TOC{h.level}") for h in self.outline.headings
                    if h.level <= depth]
         self._field_list(f'TOC \\o "1-{depth}" \\h \\z \\u', entries,
@@ -353,26 +363,22 @@ class _Body:
 
     def _list_of(self, block: ListOfTables | ListOfFigures) -> None:
         kind: Kind = "table" if isinstance(block, ListOfTables) else "figure"
-        self._emit(para(run(block.title, rpr(self.head_font)), "TOCHeading"))
+        self._emit(para(run(block.title), "TOCHeading"))
         entries = [(c.label, c.anchor, "TableofFigures") for c in self.outline.captions_of(kind)]
         self._field_list(f'TOC \\h \\z \\c "{kind.title()}"', entries,
                          "No table of figures entries found.")
 
     def _field_list(self, instr: str, entries: list[tuple[str, str, str]], empty: str) -> None:
         """A TOC field spanning one paragraph per (text, anchor, style) entry; each entry links
-        to its bookmark and carries a PAGEREF field that Word fills in when it updates fields."""
-        run_pr = rpr(self.font)
+        to its bookmark and carries a PAGEREF field whose result, the page number, is filled in
+        once the body is laid out (docx_layout.fill_page_numbers)."""
         if not entries:
-            self._emit(para(field(instr, empty, run_pr)))
+            self._emit(para(field(instr, empty)))
             return
-        last = len(entries) - 1
-        for k, (text, anchor, style) in enumerate(entries):
-            name = bookmark_name(anchor)
-            link = hyperlink(run(text + "\t", run_pr)
-                             + field(f"PAGEREF {name} \\h", "", run_pr), anchor=name)
-            content = ((field_begin(instr, run_pr) if k == 0 else "") + link
-                       + (field_end(run_pr) if k == last else ""))
-            self._emit(para(content, style))
+        contents = Contents(instr, tuple(entries), len(self.out),
+                            right_tab(self.geo.text_width("portrait"), "dot"))
+        self.contents.append(contents)
+        self._emit(*contents.paragraphs({}))
 
     # tables and figures
 
@@ -389,7 +395,7 @@ class _Body:
             self._emit(self._caption(entry))
         core = self._picture(model, orient)
         if self.tlf is None:  # in a document the numbered caption stands for the title lines
-            core = core + notes_xml(notes_of(model), self.font, self.sizes)
+            core = core + notes_xml(notes_of(model), self.sizes)
         self._emit(core)
 
     def _table(self, entry: CaptionEntry, model: TableModel) -> None:
@@ -400,11 +406,9 @@ class _Body:
         self._orientation(layout.orientation)
         paged = len(layout.pages) > 1
         if paged and lead:  # the headings go onto the table's first page with it
-            first = self.out[lead[0]]
-            if isinstance(first, str):  # always: a heading is one paragraph's string
-                self.out[lead[0]] = first.replace(
-                    '"/></w:pPr>', '"/><w:pageBreakBefore/></w:pPr>', 1)
-        table = TableXml(model, layout, self.font, self.sizes)
+            at, heading, bid = lead[0]
+            self.out[at] = self._heading_xml(heading, bid, break_before=True)
+        table = TableXml(model, layout, self.sizes)
         out: list[str | bytes] = []
         for i, page in enumerate(layout.pages):
             if self.tlf is not None:
@@ -412,32 +416,32 @@ class _Body:
             elif i == 0:
                 out.append(self._caption(entry, break_before=paged and not lead))
             else:
-                out.append(titles_xml((f"{entry.label} {CONTINUED}",), self.font, self.sizes,
+                out.append(titles_xml((f"{entry.label} {CONTINUED}",), self.sizes,
                                       break_before=True))
             if page.page_by:
-                out.append(page_by_xml(page.page_by, self.font, self.sizes, False))
+                out.append(page_by_xml(page.page_by, self.sizes, False))
             out.append(table.page(page, keep=not paged))
             if self.tlf is None:
-                out.append(notes_xml(notes_of(model), self.font, self.sizes))
+                out.append(notes_xml(notes_of(model), self.sizes))
                 if paged:
-                    out.append(para(run(page_label(layout, i), rpr(self.font)), "TLFNote",
-                                    jc="right"))
+                    out.append(para(run(page_label(layout, i)), "TLFNote", jc="right"))
         out.append(spacer())  # a table may not end the body or touch the next table
         self._emit(*out)
 
     def _caption(self, entry: CaptionEntry, break_before: bool = False) -> str:
-        """'Table ' + SEQ Table + ': ' + text, bookmarked for TOC \\c and cross-references."""
-        run_pr = rpr(self.font)
-        content = (run(entry.word + " ", run_pr)
-                   + field(f"SEQ {entry.word} \\* ARABIC", str(entry.number), run_pr)
-                   + run(": " + entry.text, run_pr))
+        """'Table ' + SEQ Table + ': ' + text, bookmarked for TOC \\c and cross-references;
+        a table's caption stands where its title lines would (Table Caption, measured by the
+        pagination model)."""
+        if entry.own:  # the output's own number; a hidden SEQ keeps the list field (TOC \\c)
+            content = field(f"SEQ {entry.word} \\h", "") + run(entry.label)
+        else:
+            content = (run(entry.word + " ")
+                       + field(f"SEQ {entry.word} \\* ARABIC", str(entry.number))
+                       + run(": " + entry.text))
         marked = bookmark(bookmark_name(entry.anchor), next(self._bookmark_ids), content)
         if entry.kind == "figure":
             return para(marked, "Caption")
-        s = self.sizes
-        return para(marked, "Caption", keep_next=True, break_before=break_before, jc="center",
-                    spacing=f'w:before="0" w:after="{twips(s.title_gap / 72)}" '
-                            f'w:line="{twips(s.title_line / 72)}" w:lineRule="exact"')
+        return para(marked, "TableCaption", break_before=break_before)
 
     def _picture(self, model: FigureModel, orient: str) -> str:
         """The PNG, scaled to fit, centred, with the model's alt text."""
@@ -445,10 +449,18 @@ class _Body:
         size = figure_size(model, self.geo.text_width(orient), self.geo.text_height(orient))
         picture = drawing_xml(rid, next(self._drawing_ids), size,
                               f"{figure_file_stem(model.id)}.png", model.alt_text or model.caption)
-        return para(picture, spacing='w:after="120"', jc="center")
+        return para(picture, "Figure")
 
     def _simple_table(self, block: SimpleTable) -> None:
         header = [self._inlines(cell, bold=True) for cell in block.header]
         rows = [[self._inlines(cell) for cell in row] for row in block.rows]
-        self._emit(simple_table_xml(header, rows, self.geo.text_width("portrait")))
-        self._emit(para(spacing='w:after="120"'))
+        widths = simple_widths([_text(c) for c in block.header],
+                               [[_text(c) for c in row] for row in block.rows],
+                               measure_for(self.doc.style.font), self.sizes.table_pt,
+                               self.geo.text_width("portrait"))
+        self._emit(simple_table_xml(header, rows, widths))
+        self._emit(para())
+
+
+def _text(inlines: tuple[Inline, ...]) -> str:
+    return "".join(t.text for t in inlines)

@@ -86,25 +86,21 @@ def rfonts(font: str) -> str:
     return f'<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:cs="{f}" w:eastAsia="{f}"/>'
 
 
-def rpr(font: str, *, bold: bool = False, italic: bool = False, sup: bool = False,
-        link: bool = False, size_pt: float = 0) -> str:
-    """Run properties in schema order (rStyle, rFonts, b, i, color, sz, u, vertAlign)."""
-    parts = ['<w:rStyle w:val="Hyperlink"/>'] if link else []
-    parts.append(rfonts(font))
+def rpr(*, bold: bool = False, italic: bool = False, sup: bool = False, code: bool = False,
+        link: bool = False) -> str:
+    """Run properties in schema order (rStyle, b, i, vertAlign): emphasis only. Fonts, sizes
+    and colours come from styles (docx_styles), so a company template restyles the text; a
+    link or code span is a character style ("Hyperlink", "Verbatim Char")."""
+    parts = []
+    if link or code:
+        parts.append(f'<w:rStyle w:val="{"Hyperlink" if link else "VerbatimChar"}"/>')
     if bold:
         parts.append("<w:b/><w:bCs/>")
     if italic:
         parts.append("<w:i/><w:iCs/>")
-    if link:
-        parts.append(f'<w:color w:val="{LINK_COLOR}"/>')
-    if size_pt:
-        hp = half_points(size_pt)
-        parts.append(f'<w:sz w:val="{hp}"/><w:szCs w:val="{hp}"/>')
-    if link:
-        parts.append('<w:u w:val="single"/>')
     if sup:
         parts.append('<w:vertAlign w:val="superscript"/>')
-    return "<w:rPr>" + "".join(parts) + "</w:rPr>"
+    return "<w:rPr>" + "".join(parts) + "</w:rPr>" if parts else ""
 
 
 def run(text: str, run_pr: str = "") -> str:
@@ -223,7 +219,7 @@ def section_end(sect: str) -> str:
     return f"<w:p><w:pPr>{_TINY}{sect}</w:pPr></w:p>"
 
 
-def abstract_num(abstract_id: int, ordered: bool, font: str) -> str:
+def abstract_num(abstract_id: int, ordered: bool) -> str:
     """A 9-level list definition: 1./a./i. when ordered, bullet/dash/square otherwise."""
     formats = ("decimal", "lowerLetter", "lowerRoman")
     bullets = ("\u2022", "\u2013", "\u25aa")
@@ -233,8 +229,7 @@ def abstract_num(abstract_id: int, ordered: bool, font: str) -> str:
         levels.append(
             f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
             f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
-            f'<w:pPr><w:ind w:left="{360 * (i + 1)}" w:hanging="360"/></w:pPr>'
-            f"<w:rPr>{rfonts(font)}</w:rPr></w:lvl>")
+            f'<w:pPr><w:ind w:left="{360 * (i + 1)}" w:hanging="360"/></w:pPr></w:lvl>')
     return (f'<w:abstractNum w:abstractNumId="{abstract_id}">'
             f'<w:multiLevelType w:val="multilevel"/>{"".join(levels)}</w:abstractNum>')
 

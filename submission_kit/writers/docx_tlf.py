@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import TableModel, header_rows
-from submission_kit.tables.paginate import Page, Sizes, TableLayout
+from submission_kit.tables.paginate import Measure, Page, Sizes, TableLayout
 from submission_kit.writers.docx_ooxml import (
     EMU_PER_INCH,
     RULE,
     TWIPS_PER_INCH,
     esc,
     para,
-    rpr,
     run,
 )
 
@@ -40,26 +39,22 @@ def _exact(line_pt: float) -> str:
     return f'w:line="{round(line_pt * 20)}" w:lineRule="exact"'
 
 
-def titles_xml(lines: tuple[str, ...], font: str, sizes: Sizes, *, break_before: bool = False
-               ) -> str:
-    """Centred bold title lines at exact line height, `title_gap` below the last."""
-    run_pr = rpr(font, bold=True)
+def titles_xml(lines: tuple[str, ...], sizes: Sizes, *, break_before: bool = False) -> str:
+    """Centred bold title lines (the TLF Title style), `title_gap` below the last."""
     out = []
     for i, line in enumerate(lines):
-        after = round(sizes.title_gap * 20) if i == len(lines) - 1 else 0
-        out.append(para(run(line, run_pr), "TLFTitle", keep_next=True,
-                        spacing=f'w:before="0" w:after="{after}" {_exact(sizes.title_line)}',
+        gap = (f'w:after="{round(sizes.title_gap * 20)}"' if i == len(lines) - 1 else "")
+        out.append(para(run(line), "TLFTitle", spacing=gap,
                         break_before=break_before and i == 0))
     return "".join(out)
 
 
-def notes_xml(lines: tuple[str, ...], font: str, sizes: Sizes) -> str:
-    """Footnotes and source in the note style, `notes_gap` below the rule that ends the table."""
-    run_pr = rpr(font)
+def notes_xml(lines: tuple[str, ...], sizes: Sizes) -> str:
+    """Footnotes and source in the TLF Note style, `notes_gap` below the rule that ends the
+    table, kept together."""
     return "".join(
-        para(run(line, run_pr), "TLFNote", keep_next=i < len(lines) - 1,
-             spacing=(f'w:before="{round(sizes.notes_gap * 20) if i == 0 else 0}" w:after="0" '
-                      + _exact(sizes.table_line)))
+        para(run(line), "TLFNote", keep_next=i < len(lines) - 1,
+             spacing=f'w:before="{round(sizes.notes_gap * 20)}"' if i == 0 else "")
         for i, line in enumerate(lines))
 
 
@@ -67,10 +62,10 @@ def has_notes(model: TableModel | FigureModel) -> bool:
     return bool(model.footnotes or model.source)
 
 
-def page_by_xml(text: str, font: str, sizes: Sizes, break_before: bool) -> str:
+def page_by_xml(text: str, sizes: Sizes, break_before: bool) -> str:
     gap = round(sizes.page_by_gap * 20)
-    return para(run(text, rpr(font)), "TableText", keep_next=True, break_before=break_before,
-                spacing=f'w:before="0" w:after="{gap}" {_exact(sizes.table_line)}')
+    return para(run(text), "TableText", keep_next=True, break_before=break_before,
+                spacing=f'w:after="{gap}"')
 
 
 def grid_twips(widths: tuple[float, ...]) -> list[int]:
@@ -90,13 +85,11 @@ class TableXml:
     character (an em dash in the caption) would make every page a two-byte-per-character
     string, twice the memory to join and then a slow encode."""
 
-    def __init__(self, model: TableModel, layout: TableLayout, font: str, sizes: Sizes
-                 ) -> None:
+    def __init__(self, model: TableModel, layout: TableLayout, sizes: Sizes) -> None:
         self.model, self.layout = model, layout
         grid = grid_twips(layout.widths)
         self._head = ("<w:tbl>" + _tbl_pr(model, sum(grid), sizes) + _grid(grid)
-                      + _header_rows(model, grid, font, sizes)).encode()
-        self._run_pr = rpr(font)
+                      + _header_rows(model, grid, sizes)).encode()
         self._line = line = f'<w:spacing w:after="0" {_exact(sizes.table_line)}/>'
         self._step = round(sizes.indent * 20)
         self._stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
@@ -130,7 +123,7 @@ class TableXml:
         return b"".join(out)
 
     def _run(self, text: str) -> str:
-        return run(text, self._run_pr) if text else ""
+        return run(text) if text else ""
 
     def _columns(self, keep: bool) -> list[tuple[str, dict[str, bytes]]]:
         found = self._cells.get(keep)
@@ -165,7 +158,7 @@ def _grid(grid: list[int]) -> str:
     return "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in grid) + "</w:tblGrid>"
 
 
-def _head_cell(text: str, width: int, font: str, sizes: Sizes, *, span: int = 1,
+def _head_cell(text: str, width: int, sizes: Sizes, *, span: int = 1,
                borders: str = "", jc: str = "center", spanner: bool = False) -> str:
     pad = round(sizes.head_pad_y * 20)
     grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
@@ -177,47 +170,93 @@ def _head_cell(text: str, width: int, font: str, sizes: Sizes, *, span: int = 1,
             f"{f'<w:tcBorders>{borders}</w:tcBorders>' if borders else ''}"
             f'<w:tcMar><w:top w:w="{pad}" w:type="dxa"/><w:bottom w:w="{pad}" w:type="dxa"/>'
             f'</w:tcMar><w:vAlign w:val="bottom"/></w:tcPr><w:p><w:pPr>{ppr}</w:pPr>'
-            f"{run(text, rpr(font)) if text else ''}</w:p></w:tc>")
+            f"{run(text) if text else ''}</w:p></w:tc>")
 
 
-def _header_rows(model: TableModel, grid: list[int], font: str, sizes: Sizes) -> str:
+def _header_rows(model: TableModel, grid: list[int], sizes: Sizes) -> str:
     """Spanner rows (each spanner underlined) and the column label row, ruled above the first
     and below the last, repeated on every page."""
     top, bottom = f"<w:top {RULE}/>", f"<w:bottom {RULE}/>"
     out = []
     for n, cells in enumerate(header_rows(model)):
         edge = top if n == 0 else ""
-        xml = [_head_cell("", grid[0], font, sizes, borders=edge, jc="left")]
+        xml = [_head_cell("", grid[0], sizes, borders=edge, jc="left")]
         at = 1
         for text, span in cells:
-            xml.append(_head_cell(text, sum(grid[at:at + span]), font, sizes, span=span,
+            xml.append(_head_cell(text, sum(grid[at:at + span]), sizes, span=span,
                                   borders=edge, spanner=True))
             at += span
         out.append(_HEAD_OPEN + "".join(xml) + "</w:tr>")
     edge = (top if not out else "") + bottom
     texts = [model.stub_header, *(c.header for c in model.columns)]
-    labels = [_head_cell(t, w, font, sizes, borders=edge, jc="left" if i == 0 else "center")
+    labels = [_head_cell(t, w, sizes, borders=edge, jc="left" if i == 0 else "center")
               for i, (t, w) in enumerate(zip(texts, grid, strict=False))]
     out.append(_HEAD_OPEN + "".join(labels) + "</w:tr>")
     return "".join(out)
 
 
-def simple_table_xml(header: list[str], rows: list[list[str]], width: int) -> str:
-    """A small bordered grid; cells arrive as rendered run XML."""
+def simple_widths(header: list[str], rows: list[list[str]], measure: Measure, size: float,
+                  width: int) -> list[int]:
+    """Column widths (twips, adding up to `width`) of a small grid, from what its cells hold,
+    as a browser lays out a full-width table: columns whose longest line fits in a fair share
+    keep it unwrapped, the others share what is left in proportion to their longest line
+    (never below their longest word); room to spare goes to every column in proportion."""
     ncol = max([len(header), *(len(r) for r in rows), 1])
-    each = width // ncol
+    pad = 2 * _PAD / 20 + 1.0  # cell padding, and a point for the rules
+    natural, minimum = [1.0] * ncol, [1.0] * ncol
+    for k, cells in enumerate([header, *rows]):
+        bold = k == 0 and bool(header)
+        for i, text in enumerate(cells):
+            natural[i] = max(natural[i], *(measure(t, bold) * size for t in text.split("\n")))
+            minimum[i] = max(minimum[i], *(measure(w, bold) * size
+                                           for w in text.split() or [""]))
+    room = width / 20 - pad * ncol
+    if sum(natural) <= room:
+        points = [n * room / sum(natural) for n in natural]
+    elif sum(minimum) >= room:
+        points = [m * room / sum(minimum) for m in minimum]
+    else:
+        points = _share(natural, minimum, room)
+    twips = [round((p + pad) * 20) for p in points]
+    twips[-1] += width - sum(twips)
+    return twips
+
+
+def _share(natural: list[float], minimum: list[float], room: float) -> list[float]:
+    """Narrow columns get their natural width; the wide ones split the rest."""
+    fixed: dict[int, float] = {}
+    while True:
+        wide = [i for i in range(len(natural)) if i not in fixed]
+        rest = room - sum(fixed.values())
+        total = sum(natural[i] for i in wide)
+        fits = [i for i in wide if natural[i] <= rest * natural[i] / total
+                or natural[i] <= rest / len(wide)]
+        if not fits or len(fits) == len(wide):
+            break
+        fixed.update({i: natural[i] for i in fits})
+    shares = {i: max(minimum[i], rest * natural[i] / total) for i in wide}
+    over = sum(shares.values()) - rest  # minimums taken above the proportional share
+    loose = [i for i in wide if shares[i] > minimum[i]]
+    for i in loose:
+        shares[i] -= over * (shares[i] - minimum[i]) / sum(shares[j] - minimum[j] for j in loose)
+    return [fixed.get(i, shares.get(i, 0.0)) for i in range(len(natural))]
+
+
+def simple_table_xml(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    """A small bordered grid; cells arrive as rendered run XML, `widths` in twips."""
+    ncol = len(widths)
     line = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
     borders = "".join(f"<w:{side} {line}/>"
                       for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    tbl_pr = (f'<w:tblPr><w:tblW w:w="{each * ncol}" w:type="dxa"/><w:tblBorders>{borders}'
+    tbl_pr = (f'<w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblBorders>{borders}'
               f'</w:tblBorders><w:tblLayout w:type="fixed"/>{_CELL_MARGINS}{_LOOK}</w:tblPr>')
-    grid = "<w:tblGrid>" + f'<w:gridCol w:w="{each}"/>' * ncol + "</w:tblGrid>"
+    grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
     out = ["<w:tbl>", tbl_pr, grid]
     for i, cells in enumerate([header, *rows] if header else rows):
         out.append(_HEAD_OPEN if header and i == 0 else _ROW_OPEN)
         for j in range(ncol):
             content = cells[j] if j < len(cells) else ""
-            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{each}" w:type="dxa"/></w:tcPr>'
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[j]}" w:type="dxa"/></w:tcPr>'
                        f'{para(content, "TableText")}</w:tc>')
         out.append("</w:tr>")
     out.append("</w:tbl>")

@@ -15,6 +15,13 @@ FDA rules (reference/regulatory.md §7): PDF 1.7, fonts embedded (subsets), text
 encryption, JavaScript or attachments, bookmarks for headings, tables and figures, and the file
 opens on the bookmarks panel (`/PageMode /UseOutlines`, which WeasyPrint does not set).
 
+Accessibility: what WeasyPrint renders is a tagged PDF, WeasyPrint's PDF/UA-1 variant (PDF 1.7,
+a structure tree of headings, paragraphs, lists, tables with header cells, figures with their
+alt text, links; /MarkInfo, the document language, XMP metadata naming PDF/UA-1), so screen
+readers and Acrobat's accessibility check can read it. Two kinds of file stay untagged: a
+standalone table drawn directly (pdf_tlf draws text, no structure), and a long table rendered
+in chunks (joining the chunks with pypdf would not join their structure trees).
+
 Fetching (DESIGN.md §3): the HTML is self-contained (stylesheet inline, figures as data: URLs),
 so WeasyPrint gets a fetcher that serves data: URLs and nothing else. Any other request (a file,
 a network address, a relative path) can only come from text that escaped its escaping or from a
@@ -54,6 +61,7 @@ with warnings.catch_warnings():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 PDF_VERSION = "1.7"
+PDF_VARIANT = "pdf/ua-1"  # tagged, PDF 1.7: the FDA's ceiling is also PDF/UA-1's version
 # Relative URLs resolve against this; its scheme is one the fetcher refuses, and it names no
 # folder, so a relative reference can neither reach the file system nor pass unnoticed.
 BASE_URL = "about:blank"
@@ -191,8 +199,10 @@ def _refused(doc: Document, url: str) -> UserError:
                      "address")
 
 
-def html_to_pdf(doc: Document, html: str, identifier: bytes = b"") -> bytes:
-    """Render the HTML of `doc`; UserError naming the URL if it asks for anything external."""
+def html_to_pdf(doc: Document, html: str, identifier: bytes = b"", tagged: bool = True
+                ) -> bytes:
+    """Render the HTML of `doc`, a tagged PDF (PDF/UA-1) unless `tagged` is False; UserError
+    naming the URL if it asks for anything external."""
     fetcher = OwnAssetsFetcher()
     try:
         with pinned_epoch(source_date_epoch(doc)):
@@ -200,6 +210,7 @@ def html_to_pdf(doc: Document, html: str, identifier: bytes = b"") -> bytes:
                 finisher=_finish,
                 pdf_identifier=identifier or pdf_identifier(doc, html),
                 pdf_version=PDF_VERSION,
+                pdf_variant=PDF_VARIANT if tagged else None,
             )
     except RefusedFetch as refused:
         raise _refused(doc, refused.url) from None

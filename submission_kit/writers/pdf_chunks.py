@@ -45,7 +45,7 @@ def page_chunks(doc: Document) -> list[range]:
 def _render(doc: Document, html: str, identifier: bytes) -> bytes:
     from submission_kit.writers.pdf import html_to_pdf
 
-    return html_to_pdf(doc, html, identifier)
+    return html_to_pdf(doc, html, identifier, tagged=False)  # join_pdfs keeps no tags
 
 
 def workers() -> int:

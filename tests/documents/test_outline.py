@@ -112,6 +112,17 @@ def test_caption_labels(ref: TableRef | FigureRef, label: str) -> None:
     assert caption.text == caption_text(caption.model)
 
 
+def test_output_captions_use_the_outputs_own_number_only() -> None:
+    """A TLF book captions by the output's own number: one number per table, not two."""
+    from dataclasses import replace
+
+    book = replace(doc(TableRef("14.1.3"), FigureRef("14.2.1"), TableRef("14.3.1")),
+                   output_captions=True)
+    assert [c.label for c in outline_of(book).captions] == [
+        "Table 14.1.3: Demographics — ITT Population", "Figure 14.2.1: Kaplan-Meier Plot",
+        "Table 14.3.1: Adverse Events"]
+
+
 def test_caption_model_and_filters_by_kind() -> None:
     outline = outline_of(doc(TableRef("14.1.3"), FigureRef("14.2.1"), TableRef("14.3.1")))
     assert [c.model for c in outline.captions] == [DEMOG, KM, AE]

@@ -112,11 +112,14 @@ def test_lists_of_tables_and_figures_name_every_output(case: tuple[Path, Study])
     start, end = texts.index("List of Tables"), texts.index("About This Book")
     front = texts[start:end]
     for kind, output_id in in_book(study):
-        line = _title_line(out, kind, output_id)
-        entries = [t for t in front if f"({line})" in t]
+        line = _title_line(out, kind, output_id)  # "Table 14.1.1", "Listing 16.2.1"
+        entries = [t for t in front if t.startswith(f"{line}: ")]
         assert len(entries) == 1, (line, entries)
-    tables = [t for t in front if re.match(r"Table \d+:", t)]
-    figures = [t for t in front if re.match(r"Figure \d+:", t)]
+    # One number per output, its own ([documents.tlf-book] captions = "output"): no running
+    # "Table 5: ... (Table 14.2.1)" beside it.
+    assert not [t for t in front if re.match(r"(Table|Figure) \d+:", t)]
+    tables = [t for t in front if re.match(r"(Table|Listing) 1[46](\.\d+)+: ", t)]
+    figures = [t for t in front if re.match(r"Figure 14(\.\d+)+: ", t)]
     assert len(tables) == sum(k == "table" for k, _ in in_book(study))
     assert len(figures) == sum(k == "figure" for k, _ in in_book(study))
 

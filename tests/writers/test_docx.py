@@ -176,13 +176,26 @@ def find_table(word, first_cell: str):
 
 # --- structure -------------------------------------------------------------------------------
 
-def test_headings_are_word_headings_with_computed_numbers(word):
+def test_headings_are_word_headings_numbered_by_word_list_numbering(word, docx_bytes):
+    """The number is not typed: Heading n carries level n-1 of one multilevel list ("1",
+    "1.1", a space after), and an unnumbered heading leaves the list (numId 0)."""
     headings = [(p.style.name, p.text) for p in word.paragraphs
                 if p.style.name.startswith("Heading")]
-    assert headings == [("Heading 1", "1 Introduction"), ("Heading 2", "1.1 Agenda"),
-                        ("Heading 1", "2 Results"), ("Heading 1", "References")]
+    assert headings == [("Heading 1", "Introduction"), ("Heading 2", "Agenda"),
+                        ("Heading 1", "Results"), ("Heading 1", "References")]
     outline = word.styles["Heading 2"].element.find(f"{W}pPr/{W}outlineLvl")
     assert outline.get(qn("w:val")) == "1"
+    nums = {}
+    for level in (1, 2, 3):
+        num = word.styles[f"Heading {level}"].element.find(f"{W}pPr/{W}numPr")
+        assert num.find(f"{W}ilvl").get(qn("w:val")) == str(level - 1)
+        nums[level] = num.find(f"{W}numId").get(qn("w:val"))
+    assert len(set(nums.values())) == 1
+    numbering = part_xml(docx_bytes, "word/numbering.xml")
+    assert '<w:pStyle w:val="Heading2"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2"/>' \
+        in numbering
+    references = next(p for p in word.paragraphs if p.text == "References")
+    assert references._p.find(f"{W}pPr/{W}numPr/{W}numId").get(qn("w:val")) == "0"
 
 
 def test_title_page_comes_first_then_a_page_break(word):
@@ -190,7 +203,7 @@ def test_title_page_comes_first_then_a_page_break(word):
     assert (paragraphs[0].style.name, paragraphs[0].text) == ("Title", "Type B Meeting Package")
     assert paragraphs[1].style.name == "Subtitle"
     banner = next(p for p in paragraphs if p.text.startswith("Synthetic data"))
-    assert all(r.bold for r in banner.runs)
+    assert banner.style.name == "Banner" and banner.style.font.bold
     assert 'w:type="page"' in paragraphs[paragraphs.index(banner) + 1]._p.xml
 
 
@@ -297,7 +310,7 @@ def test_toc_cached_result_lists_headings_linked_to_their_bookmarks(word):
 
 
 def test_captions_number_tables_and_figures_and_feed_the_lists(word):
-    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    captions = [p.text for p in word.paragraphs if p.style.name in ("Caption", "Table Caption")]
     assert captions == [
         "Table 1: Demographic and Baseline Characteristics — ITT Population (Table 14.1.3)",
         "Table 2: Laboratory Values by Visit — Safety Population (Listing 16.2.4)",
@@ -315,14 +328,17 @@ def test_inline_formatting_and_hyperlinks(word):
     runs = {r.text: r for r in p.runs}
     assert runs["bold"].bold and runs["italic"].italic
     assert runs["1"].font.superscript
-    assert runs[" ADSL.TRT01P"].font.name == "Liberation Mono"
+    assert runs[" ADSL.TRT01P"].style.name == "Verbatim Char"
+    assert word.styles["Verbatim Char"].font.name == "Liberation Mono"
     links = p._p.findall(f"{W}hyperlink")
     assert links[0].get(qn("w:anchor")) == "h_results"
     rid = links[1].get(qn("r:id"))
     assert word.part.rels[rid].target_ref == "https://www.fda.gov/"
     link_run = links[0].find(f"{W}r/{W}rPr")
-    assert link_run.find(f"{W}color").get(qn("w:val")) == "0563C1"
-    assert link_run.find(f"{W}u").get(qn("w:val")) == "single"
+    assert link_run.find(f"{W}rStyle").get(qn("w:val")) == "Hyperlink"
+    link_style = word.styles["Hyperlink"].element.find(f"{W}rPr")
+    assert link_style.find(f"{W}color").get(qn("w:val")) == "0563C1"
+    assert link_style.find(f"{W}u").get(qn("w:val")) == "single"
 
 
 def test_lists_are_numbered_paragraphs_with_nesting_and_start(word, docx_bytes):
@@ -332,9 +348,13 @@ def test_lists_are_numbered_paragraphs_with_nesting_and_start(word, docx_bytes):
     assert level == {"first bullet": 0, "second bullet": 0, "nested one": 1, "nested two": 1,
                      "question three": 0, "question four": 0}
     num_id = items["question three"].find(f"{W}numId").get(qn("w:val"))
-    numbering = part_xml(docx_bytes, "word/numbering.xml")
-    assert (f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="91"/><w:lvlOverride '
-            'w:ilvl="0"><w:startOverride w:val="3"/>') in numbering
+    root = docx.oxml.parse_xml(part_xml(docx_bytes, "word/numbering.xml").encode())
+    num = next(n for n in root.iter(f"{W}num") if n.get(qn("w:numId")) == num_id)
+    assert num.find(f"{W}lvlOverride/{W}startOverride").get(qn("w:val")) == "3"
+    abstract_id = num.find(f"{W}abstractNumId").get(qn("w:val"))
+    abstract = next(a for a in root.iter(f"{W}abstractNum")
+                    if a.get(qn("w:abstractNumId")) == abstract_id)
+    assert abstract.find(f"{W}lvl/{W}numFmt").get(qn("w:val")) == "decimal"
 
 
 def test_simple_table_is_a_bordered_grid(word):
@@ -353,13 +373,18 @@ def test_figure_is_embedded_with_alt_text_and_fits_the_text_width(word, docx_byt
     assert "word/media/image1.png" in zipfile.ZipFile(io.BytesIO(docx_bytes)).namelist()
 
 
-def test_every_run_uses_the_document_font(word):
-    fonts = set()
-    for r in word.element.body.iter(f"{W}r"):
-        f = r.find(f"{W}rPr/{W}rFonts")
-        if f is not None:
-            fonts.add(tuple(f.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "cs", "eastAsia")))
-    assert fonts == {("Liberation Serif",) * 4, ("Liberation Mono",) * 4}
+def test_text_is_formatted_by_styles_only(word, docx_bytes):
+    """No run carries a font, a size or a colour (a company template restyles the text);
+    emphasis (bold, italic, superscript) and character styles are all a run may have."""
+    allowed = {"rStyle", "b", "bCs", "i", "iCs", "vertAlign"}
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as z:
+        parts = [n for n in z.namelist() if n.startswith("word/") and n.endswith(".xml")
+                 and n.split("/")[-1].startswith(("document", "header", "footer"))]
+        for name in parts:
+            root = docx.oxml.parse_xml(z.read(name))
+            props = {c.tag.split("}")[-1] for r in root.iter(f"{W}r")
+                     for c in r.findall(f"{W}rPr/*")}
+            assert props <= allowed, (name, props - allowed)
     assert word.styles["Normal"].font.name == "Liberation Serif"
     assert word.styles["Normal"].font.size.pt == 11
     assert word.styles["Table Text"].font.size.pt == 9
@@ -496,3 +521,17 @@ def test_write_docx_writes_the_same_bytes(tmp_path: Path, docx_bytes):
     path = tmp_path / "out.docx"
     write_docx(build_document(), path)
     assert path.read_bytes() == docx_bytes
+
+
+def test_simple_table_columns_follow_their_content():
+    """The abbreviation column as wide as its terms need, the meanings get the rest; no
+    word is broken (docx_tlf.simple_widths, measured with the font's advance widths)."""
+    from submission_kit.writers.docx_tlf import simple_widths
+    from submission_kit.writers.font_metrics import measure_for
+
+    measure = measure_for("Liberation Serif")
+    rows = [["ALS", "amyotrophic lateral sclerosis"], ["pNFH", "phosphorylated neurofilament "
+                                                              "heavy chain " * 4]]
+    widths = simple_widths(["Abbreviation", "Meaning"], rows, measure, 9.0, 9360)
+    assert sum(widths) == 9360 and widths[0] < widths[1] / 3
+    assert widths[0] / 20 > measure("Abbreviation", True) * 9.0 + 7.2

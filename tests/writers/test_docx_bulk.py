@@ -28,7 +28,7 @@ from submission_kit.documents.model import (
 from submission_kit.tables.model import Column, Row, Spanner, TableModel
 from submission_kit.tables.paginate import Page, Sizes, TableLayout
 from submission_kit.writers.docx import as_docx
-from submission_kit.writers.docx_ooxml import esc, rpr
+from submission_kit.writers.docx_ooxml import esc
 from submission_kit.writers.docx_tlf import TableXml
 from submission_kit.writers.print_css import sizes_for
 from submission_kit.writers.tlf_layout import layout_of
@@ -71,12 +71,13 @@ def in_a_document(model: TableModel) -> Document:
 
 # --- the former per-cell row builder, kept as the reference ---------------------------------
 
-def reference_rows(model: TableModel, layout: TableLayout, page: Page, font: str,
-                   sizes: Sizes, keep: bool) -> str:
+def reference_rows(model: TableModel, layout: TableLayout, page: Page, sizes: Sizes,
+                   keep: bool) -> str:
     """Each cell built on its own (a run per text, escaped each time), keepNext added by
-    replacing the style: how writers/docx_tlf.py built a page's rows before TableXml."""
+    replacing the style: how writers/docx_tlf.py built a page's rows before TableXml. Runs
+    carry no properties: the Table Text style sets the font and size."""
     style = '<w:pStyle w:val="TableText"/>'
-    run_pr = rpr(font)
+    run_pr = ""
     line = f'<w:spacing w:after="0" w:line="{round(sizes.table_line * 20)}" w:lineRule="exact"/>'
     cols = [round(w * 20) for w in layout.widths]
     cols[-1] += round(sum(layout.widths) * 20) - sum(cols)
@@ -128,10 +129,10 @@ def test_each_page_equals_the_per_cell_reference(keep: bool):
     layout, sizes = layout_of(model, style), sizes_for(style)
     assert len(layout.pages) > 2 and any(p.continued for p in layout.pages)
     assert len({p.page_by for p in layout.pages}) == 2
-    table = TableXml(model, layout, style.font, sizes)
+    table = TableXml(model, layout, sizes)
     for page in layout.pages:
         new = body_rows(table.page(page, keep))
-        old = reference_rows(model, layout, page, style.font, sizes, keep)
+        old = reference_rows(model, layout, page, sizes, keep)
         assert canonical(new) == canonical(old)
 
 

@@ -249,6 +249,41 @@ def test_metadata_comes_from_the_document(reader: PdfReader) -> None:
     assert reader.root_object["/Lang"] == "en-US"
 
 
+def structure(reader: PdfReader) -> list[DictionaryObject]:
+    """Every structure element of the tagged PDF, in document order."""
+    out: list[DictionaryObject] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, ArrayObject):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, DictionaryObject) and node.get("/Type") != "/MCR":
+            if "/S" in node:
+                out.append(node)
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.root_object["/StructTreeRoot"]["/K"])
+    return out
+
+
+def test_tagged_pdf_ua(reader: PdfReader) -> None:
+    """WeasyPrint's PDF/UA-1 variant: marked content under a structure tree of headings,
+    tables with header cells and figures with their alt text, declared in the XMP metadata,
+    still PDF 1.7 (FDA) and showing the document title."""
+    root = reader.root_object
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    tags = structure(reader)
+    kinds = {str(t["/S"]) for t in tags}
+    assert {"/H1", "/H2", "/P", "/Table", "/TH", "/TD", "/Figure", "/Link", "/L"} <= kinds
+    figures = [t for t in tags if t["/S"] == "/Figure"]
+    assert [str(f["/Alt"]) for f in figures] == ["Two survival curves; IL-2LD above placebo"]
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b'pdfuaid:part="1"' in xmp or b"<pdfuaid:part>1</pdfuaid:part>" in xmp
+
+
 def test_every_font_is_embedded(reader: PdfReader) -> None:
     dicts = all_dicts(reader)
     fonts = [d for d in dicts if d.get("/Type") == "/Font" and d.get("/Subtype") != "/Type0"]

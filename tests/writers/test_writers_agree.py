@@ -63,8 +63,20 @@ def html() -> str:
     return as_html(document())
 
 
+def word_number(headings: list[tuple[str, str]]) -> str:
+    """The number Word's multilevel heading list gives the last of `headings` (all numbered):
+    a level's counter counts up, and restarts under each heading of a higher level."""
+    counters = [0] * 9
+    for style, _ in headings:
+        level = int(style.split()[-1])
+        counters[level - 1] += 1
+        counters[level:] = [0] * (9 - level)
+    level = int(headings[-1][0].split()[-1])
+    return ".".join(str(n) for n in counters[:level])
+
+
 def test_captions_agree(word: docx.document.Document, html: str) -> None:
-    captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
+    captions = [p.text for p in word.paragraphs if p.style.name == "Table Caption"]
     listed = [p.text.split("\t")[0] for p in word.paragraphs
               if p.style.name.lower() == "table of figures"]
     assert captions == listed == LABELS
@@ -80,9 +92,15 @@ def test_anchors_agree(word: docx.document.Document, html: str) -> None:
 
 
 def test_heading_numbers_agree(word: docx.document.Document, html: str) -> None:
-    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    """Word numbers the headings itself (list numbering on the heading styles, docx_styles);
+    the numbers it shows are those of the outline (the table of contents' cached entries)."""
+    headings = [(p.style.name, p.text) for p in word.paragraphs
+                if p.style.name.startswith("Heading")]
     numbers = ["1 Baseline", "2 Questions", "2.1 Question 2", "2.2 Appendix"]
-    assert headings == numbers
+    assert [word_number(headings[: k + 1]) + " " + text
+            for k, (_, text) in enumerate(headings)] == numbers
+    toc = [p.text.split("\t")[0] for p in word.paragraphs if p.style.name.startswith("toc")]
+    assert toc == numbers
     shown = re.findall(r'<h\d id="[^"]+"><span class="heading-number">([^<]*)</span> ([^<]*)<',
                        html)
     assert [f"{n} {t}" for n, t in shown] == numbers
