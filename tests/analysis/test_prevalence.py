@@ -222,4 +222,4 @@ def test_the_table_prints_as_a_mock_shell(tmp_path: Path, small_study: Path) -> 
     assert [r["label"] for r in model["rows"]] == [
         "Registry [1]", "Estimate: the highest source", "Threshold: fewer than 200,000"]
     assert [c["key"] for c in model["columns"]] == ["rate", "population", "persons", "share"]
-    assert model["rows"][0]["cells"] == ["xx.x", "xx.x", "xx", "xx.x"]
+    assert model["rows"][0]["cells"] == ["xx.x", "xx.x", "xx,xxx", "xx.x"]  # persons grouped
