@@ -218,7 +218,7 @@ def test_the_table_prints_as_a_mock_shell(tmp_path: Path, small_study: Path) -> 
     (tmp_path / "templates").symlink_to(small_study / "templates")
     assert main(["build", "--study", str(study), "--out", str(tmp_path / "out"), "--mock",
                  "--only", "8.1", "-q"]) == 0
-    model = json.loads((tmp_path / "out/tables/t-8-1.json").read_text(encoding="utf-8"))
+    model = json.loads((tmp_path / "out/records/tables/t-8-1.json").read_text(encoding="utf-8"))
     assert [r["label"] for r in model["rows"]] == [
         "Registry [1]", "Estimate: the highest source", "Threshold: fewer than 200,000"]
     assert [c["key"] for c in model["columns"]] == ["rate", "population", "persons", "share"]
