@@ -325,3 +325,22 @@ def test_the_eu_condition_is_als_as_a_whole(out: Path) -> None:
     assert "does not define a distinct condition" in section
     subset = " ".join(prose(blocks(out, FDA), "6 "))
     assert subset.startswith("Not applicable: designation is requested for ALS as a whole")
+
+
+def test_the_sponsor_is_typed_once(demo_computed) -> None:
+    """Issue 12: [study] sponsor names the sponsor everywhere; a changed name leaves no trace
+    of the old one in the orphan documents (the real party in interest, the applicant)."""
+    from submission_kit.documents.render import render_document
+    from submission_kit.documents.structure import as_document_json
+
+    demo = load_study(DEMO_STUDY)
+    study = replace(demo, identity=replace(demo.identity, sponsor="Acme Neuro SAS"))
+    c = demo_computed
+    text = {}
+    for doc_id in (FDA, "eu-orphan-maintenance-report", EU):
+        config = next(d for d in study.documents if d.id == doc_id)
+        rendered = render_document(study, config, c.results, c.tables, c.figures)
+        text[doc_id] = as_document_json(rendered.document)
+        assert demo.identity.sponsor not in text[doc_id], doc_id
+    assert "Acme Neuro SAS is the real party in interest" in text[FDA]
+    assert "Acme Neuro SAS, 1 Rue de l'Exemple" in text["eu-orphan-maintenance-report"]
