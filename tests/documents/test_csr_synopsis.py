@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import docx
 import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
+from office_convert import libreoffice_pdfs
 from pypdf import PdfReader
 
 from submission_kit.build import BuildOptions, build
@@ -221,13 +220,8 @@ def test_descriptive_facts_are_traced_as_configured_text(case: tuple[str, Path, 
 
 def test_libreoffice_opens_the_docx(case: tuple[str, Path, Study], tmp_path: Path) -> None:
     _, out, _ = case
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(out / f"deliverables/documents/{DOC}.docx")],
-                   check=True, capture_output=True, timeout=240)
-    text = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / f"{DOC}.pdf")).pages)
+    converted = libreoffice_pdfs([out / f"deliverables/documents/{DOC}.docx"], tmp_path)[DOC]
+    text = " ".join(p.extract_text() for p in converted.pages)
     assert "Number of Patients (Planned and Analysed)" in text and "Safety Results" in text
 
 

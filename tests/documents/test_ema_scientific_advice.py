@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from office_convert import libreoffice_pdfs
 from pypdf import PdfReader
 
 from submission_kit.cli import DEMO_STUDY
@@ -127,13 +126,7 @@ def test_pages_are_a4_as_the_ema_uses(out: Path) -> None:
 
 
 def test_libreoffice_opens_the_docx(out: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(out / f"deliverables/documents/{DOC}.docx")],
-                   check=True, capture_output=True, timeout=240)
-    converted = PdfReader(str(tmp_path / f"{DOC}.pdf"))
+    converted = libreoffice_pdfs([out / f"deliverables/documents/{DOC}.docx"], tmp_path)[DOC]
     text = " ".join(page.extract_text() for page in converted.pages)
     assert len(converted.pages) > 10
     assert "II. Questions and Applicant's Positions" in text and "Question 1" in text

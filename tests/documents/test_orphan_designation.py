@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +24,7 @@ import docx
 import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
+from office_convert import libreoffice_pdfs
 from pypdf import PdfReader
 
 from submission_kit.check import (
@@ -141,15 +140,10 @@ def test_pdf_bookmarks_pages_and_marking(out: Path) -> None:
 
 
 def test_libreoffice_opens_the_docx(out: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(out / f"deliverables/documents/{FDA}.docx"),
-                    str(out / f"deliverables/documents/{EU}.docx")],
-                   check=True, capture_output=True, timeout=300)
-    fda = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / f"{FDA}.pdf")).pages)
-    eu = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / f"{EU}.pdf")).pages)
+    converted = libreoffice_pdfs([out / f"deliverables/documents/{d}.docx" for d in (FDA, EU)],
+                                 tmp_path)
+    fda = " ".join(p.extract_text() for p in converted[FDA].pages)
+    eu = " ".join(p.extract_text() for p in converted[EU].pages)
     assert "Real Party in Interest" in fda and "Documentation of Prevalence" in fda
     assert "B. Prevalence of the Condition" in eu and "D.3 Justification" in eu
 

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
+from office_convert import libreoffice_pdfs
 from pypdf import PdfReader
 
 from submission_kit.build import BuildOptions, build
@@ -186,13 +185,7 @@ def test_template_orders_ids_numerically_and_names_none(tmp_path: Path) -> None:
 # ---- the files open and pass the readiness check -------------------------------------------
 
 def test_libreoffice_opens_the_docx(demo_build: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed (scripts/install-system-deps.sh test installs it)"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(demo_build / f"deliverables/documents/{DOC}.docx")],
-                   check=True, capture_output=True, timeout=240)
-    converted = PdfReader(str(tmp_path / f"{DOC}.pdf"))
+    converted = libreoffice_pdfs([demo_build / f"deliverables/documents/{DOC}.docx"], tmp_path)[DOC]
     text = " ".join(p.extract_text() for p in converted.pages[:4])
     assert len(converted.pages) > 50 and "List of Tables" in text
 
