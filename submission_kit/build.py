@@ -39,7 +39,7 @@ from submission_kit.outputs import (
     trace_file,
 )
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
-from submission_kit.study import ROOT_TEMPLATE, OutputConfig, Study
+from submission_kit.study import ROOT_TEMPLATE, DocumentConfig, OutputConfig, Study
 from submission_kit.tables.model import TableModel, table_file_stem
 from submission_kit.tables.model import as_json as table_json
 from submission_kit.tables.spec import OutputSpec, load_spec
@@ -194,6 +194,15 @@ def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = Fal
     )
 
 
+def with_parts(study: Study, config: DocumentConfig, document: Document) -> Document:
+    """An assembled book's PDF document: its outputs' stand-alone TLF documents go along."""
+    if not config.assemble:
+        return document
+    parts = {f"table:{m.id}": tlf_document(study, m) for m in document.tables.values()}
+    parts |= {f"figure:{m.id}": tlf_document(study, m) for m in document.figures.values()}
+    return replace(document, parts=parts)
+
+
 def _render(kind: str, document: Document) -> bytes:
     """One DOCX or PDF file (runs in a worker process when --jobs > 1)."""
     if kind == "docx":
@@ -241,7 +250,9 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
             ready[document_model_file(doc.id)] = as_document_json(rendered.document).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:
-                    render[document_file(doc.id, fmt)] = (fmt, rendered.document)
+                    render[document_file(doc.id, fmt)] = (
+                        fmt, with_parts(study, doc, rendered.document) if fmt == "pdf"
+                        else rendered.document)
     return ready, render
 
 

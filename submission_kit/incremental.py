@@ -26,6 +26,7 @@ from submission_kit.build import (
     needed_specs,
     render_files,
     tlf_document,
+    with_parts,
 )
 from submission_kit.buildgraph import (
     ARD_NODE,
@@ -279,7 +280,9 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
                                               results).encode(),
             document_model_file(doc.id): as_document_json(rendered.document).encode(),
         }
-        jobs = {document_file(doc.id, fmt): (fmt, rendered.document)
+        jobs = {document_file(doc.id, fmt): (
+                    fmt, with_parts(study, doc, rendered.document) if fmt == "pdf"
+                    else rendered.document)
                 for fmt in doc.formats if fmt in options.formats}
         pending.append(_Pending(name, inputs, files, jobs))
     return pending

@@ -91,6 +91,9 @@ class DocumentConfig:
     # "sequence": "Table 5: ... (Table 14.1.3)", numbered in the document; "output": "Table
     # 14.1.3: ...", the output's own number (a TLF book, where a second number confuses).
     captions: str = "sequence"
+    # A book of outputs (a TLF book): its PDF draws the stand-alone TLF pages behind its own
+    # title, contents and lists (the same pages, fifty times faster than laying them out).
+    assemble: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +386,7 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
             raise s.error(doc_id, "document ids become file names: lowercase letters, digits "
                                   "and hyphens, at most 60 characters (FDA eCTD rule)")
         d = s.section(doc_id).allow("template", "title", "subtitle", "formats", "paper", "date",
-                                    "version", "captions")
+                                    "version", "captions", "assemble")
         captions = d.get("captions", str, "sequence")
         if captions not in ("sequence", "output"):
             raise d.error("captions", f"{captions!r}: use 'sequence' (Table 1, Table 2 ...) "
@@ -405,6 +408,7 @@ def _documents(s: _Section) -> tuple[DocumentConfig, ...]:
             date=_cutoff(d, "date") if "date" in d.data else None,
             version=str(d.get("version", (str, int, float), "")),
             captions=captions,
+            assemble=d.get("assemble", bool, False),
         ))
     return tuple(documents)
 

@@ -146,6 +146,9 @@ class Document:
     style: Style = field(default_factory=Style)
     reference_docx: bytes = b""  # a study's own reference.docx (b"": the shipped styles)
     output_captions: bool = False  # caption "Table 14.1.3: ..." (a TLF book), not "Table 5: ..."
+    # An assembled book's stand-alone files ("table:14.1.3" -> its TLF document): its PDF
+    # draws their pages instead of laying the outputs out again (writers/pdf_assembled.py).
+    parts: dict[str, Document] = field(default_factory=dict)
 
 
 def heading_anchor(text: str, taken: set[str]) -> str:

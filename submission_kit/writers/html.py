@@ -12,7 +12,7 @@ its table or figure shows its own title lines instead of a numbered caption.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import submission_kit
@@ -47,7 +47,7 @@ from submission_kit.writers.html_tlf import (
     standalone_label,
     table_html,
 )
-from submission_kit.writers.print_css import stylesheet
+from submission_kit.writers.print_css import css_string, stylesheet
 from submission_kit.writers.text_safety import require_writable
 from submission_kit.writers.tlf_layout import layout_of
 
@@ -108,6 +108,57 @@ class _Render:
     pages: range | None = None  # of a standalone TLF: render only these pages (a chunk)
     lead: int = 0  # headings right before the block being written
     last: CaptionEntry | None = None  # the table or figure written last
+    # An assembled book (pdf_assembled): caption anchor -> the empty pages its TLF goes on.
+    placeholders: Mapping[str, Placeholder] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """The pages a stand-alone TLF file takes in an assembled book: how many, and their size."""
+
+    pages: int
+    width_pt: float
+    height_pt: float
+
+    @property
+    def page_name(self) -> str:
+        return f"tlf-{round(self.width_pt)}x{round(self.height_pt)}"
+
+
+def placeholder_html(cap: CaptionEntry, space: Placeholder, leading: list[Heading],
+                     ctx: _Render) -> str:
+    """Empty pages for one output: the first carries its anchor and, as bookmarks without
+    text, the headings that lead into it and its caption (the TLF page shows its own title)."""
+    marks = [_mark(h.anchor, min(max(h.level, 1), 6),
+                   " ".join(x for x in (ctx.outline.numbers.get(h.anchor, ""),
+                                        _plain(h.inlines)) if x))
+             for h in leading]
+    marks.append(_mark("", min(cap.level + 1, 6), cap.label))
+    page = f'class="tlf-space {space.page_name}"'
+    first = f'<div {page} id="{esc(cap.anchor)}">{"".join(marks)}</div>'
+    return first + f"<div {page}></div>" * (space.pages - 1)
+
+
+def _mark(anchor: str, level: int, label: str) -> str:
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return (f'<div class="tlf-mark"{ident} style="bookmark-level: {level}; '
+            f'bookmark-label: {esc(css_string(label))}"></div>')
+
+
+def _plain(inlines: tuple[Inline, ...]) -> str:
+    return "".join(getattr(i, "text", "") for i in inlines)
+
+
+def placeholder_css(spaces: Mapping[str, Placeholder]) -> str:
+    """One named page per TLF page size: no margins and no running header or footer (the
+    TLF page brings its own)."""
+    sizes = {s.page_name: s for s in spaces.values()}
+    rules = [f"@page {name} {{ size: {s.width_pt:.2f}pt {s.height_pt:.2f}pt; margin: 0; "
+             "@top-left { content: none; } @bottom-left { content: none; } "
+             "@bottom-right { content: none; } }\n"
+             f".{name} {{ page: {name}; }}" for name, s in sorted(sizes.items())]
+    return "\n".join([".tlf-space { break-before: page; height: 1px; }",
+                      ".tlf-mark { height: 0; }", *rules])
 
 
 def heading_html(block: Heading, number: str) -> str:
@@ -206,22 +257,38 @@ def _lead_class(block: Block, ctx: _Render, lead: int) -> str:
     return "landscape-lead" if model.orientation == "landscape" else ""
 
 
+def _by_output(blocks: tuple[Block, ...], i: int) -> bool:
+    """Block i stands right after an output, or right before one (headings between)."""
+    after = i > 0 and isinstance(blocks[i - 1], TableRef | FigureRef)
+    rest = [b for b in blocks[i + 1:] if not isinstance(b, Heading)]
+    return after or (bool(rest) and isinstance(rest[0], TableRef | FigureRef))
+
+
 def blocks_html(blocks: tuple[Block, ...], ctx: _Render) -> str:
     """Blocks in order; headings that lead into an output are kept with it (_lead_class)."""
     out: list[str] = []
     headings: list[str] = []
-    for block in blocks:
+    leading: list[Heading] = []
+    for i, block in enumerate(blocks):
         ctx.lead = len(headings)
+        if ctx.placeholders is not None and isinstance(block, PageBreak) and _by_output(blocks, i):
+            continue  # an output's pages are pages of their own: the break would be a blank page
+        if ctx.placeholders is not None and isinstance(block, TableRef | FigureRef):
+            cap = next(ctx.captions)
+            out.append(placeholder_html(cap, ctx.placeholders[cap.anchor], leading, ctx))
+            headings, leading = [], []
+            continue
         html = block_html(block, ctx)
         if isinstance(block, Heading):
             headings.append(html)
+            leading.append(block)
             continue
         lead = _lead_class(block, ctx, len(headings)) if headings else ""
         if lead:
             out.append(f'<div class="{lead}">' + "".join(headings) + html + "</div>")
         else:
             out += [*headings, html]
-        headings = []
+        headings, leading = [], []
     return "\n".join(out + headings)
 
 
@@ -272,17 +339,22 @@ def head_html(doc: Document, outline: Outline) -> str:
     )
 
 
-def as_html(doc: Document, pages: range | None = None) -> str:
+def as_html(doc: Document, pages: range | None = None,
+            placeholders: Mapping[str, Placeholder] | None = None) -> str:
     """The whole document as one self-contained HTML page (stylesheet and images inline);
     for a standalone table, `pages` keeps only those pages of it (the PDF writer renders long
-    TLFs in chunks)."""
+    TLFs in chunks); with `placeholders`, each table and figure is empty pages for its
+    stand-alone file (pdf_assembled)."""
     require_writable(doc)
     outline = outline_of(doc)
     check_links(doc, outline)
-    ctx = _Render(doc, outline, iter(outline.captions), pages)
+    ctx = _Render(doc, outline, iter(outline.captions), pages, placeholders=placeholders)
     front = title_page_html(doc.title_page) if doc.title_page.title else ""
     kind = "document" if outline.standalone is None else "tlf"
+    head = head_html(doc, outline)
+    if placeholders:
+        head = head.replace("</head>", style_element(placeholder_css(placeholders)) + "\n</head>")
     return (
-        f'<!DOCTYPE html>\n<html lang="{esc(doc.language)}">\n{head_html(doc, outline)}\n'
+        f'<!DOCTYPE html>\n<html lang="{esc(doc.language)}">\n{head}\n'
         f'<body class="{kind}">\n{front}\n{blocks_html(doc.blocks, ctx)}\n</body>\n</html>\n'
     )

@@ -249,6 +249,10 @@ def as_pdf(doc: Document) -> bytes:
     """The document as PDF bytes; the same Document always gives the same bytes. A standalone
     table is drawn directly when its font allows (direct_pdf), anything else by WeasyPrint."""
     require_glyphs(doc, font_families(doc.style))
+    if doc.parts:  # a book of outputs: their stand-alone pages behind its own
+        from submission_kit.writers.pdf_assembled import assembled_pdf
+
+        return assembled_pdf(doc)
     direct = direct_pdf(doc)
     return direct if direct is not None else weasyprint_pdf(doc)
 

@@ -1,0 +1,69 @@
+"""A book of outputs (a TLF book) as PDF: its own pages (title, contents, lists, text) laid
+out by WeasyPrint with an empty page of the right size for each page of each table and figure,
+then the stand-alone TLF pages drawn onto those pages.
+
+Why: the tables inside a book are the very pages a reviewer has as stand-alone files (same
+pagination, headers, "Page x of y" per output), and drawing a table directly is some fifty
+times faster than laying it out in HTML. The contents, lists, bookmarks and links are
+WeasyPrint's, pointing at the empty pages, which keep their place when the TLF content is drawn
+onto them (pypdf `merge_page`). The result is not tagged: the TLF pages are drawn, not laid out
+from HTML (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+from submission_kit.documents.model import Document
+from submission_kit.documents.outline import CaptionEntry, outline_of
+from submission_kit.errors import UserError
+from submission_kit.writers.html import Placeholder, as_html
+
+
+def part_key(caption: CaptionEntry) -> str:
+    """How `Document.parts` names the stand-alone file of a caption's output."""
+    return f"{caption.kind}:{caption.ref_id}"
+
+
+def assembled_pdf(doc: Document) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    from submission_kit.writers.pdf import as_pdf, html_to_pdf, pdf_identifier
+
+    outline = outline_of(doc)
+    missing = sorted({part_key(c) for c in outline.captions} - set(doc.parts))
+    if missing:
+        raise UserError(f"document {doc.id!r}: no stand-alone file for {', '.join(missing)}")
+    readers = {key: PdfReader(io.BytesIO(as_pdf(part))) for key, part in sorted(doc.parts.items())}
+    placeholders = {c.anchor: _placeholder(readers[part_key(c)]) for c in outline.captions}
+    html = as_html(doc, placeholders=placeholders)
+    identifier = pdf_identifier(doc, html)
+    main = PdfReader(io.BytesIO(html_to_pdf(doc, html, identifier, tagged=False)))
+    starts = _first_pages(main, [c.anchor for c in outline.captions])
+    writer = PdfWriter(clone_from=main)
+    for caption in outline.captions:
+        for k, page in enumerate(readers[part_key(caption)].pages):
+            writer.pages[starts[caption.anchor] + k].merge_page(page)
+    writer.pdf_header = "%PDF-1.7"
+    writer._ID = ArrayObject([ByteStringObject(identifier), ByteStringObject(identifier)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _placeholder(reader: object) -> Placeholder:
+    pages = reader.pages  # type: ignore[attr-defined]
+    box = pages[0].mediabox
+    return Placeholder(len(pages), float(box.width), float(box.height))
+
+
+def _first_pages(reader: object, anchors: list[str]) -> Mapping[str, int]:
+    """The page each output's placeholder starts on (its anchor's named destination)."""
+    named = reader.named_destinations  # type: ignore[attr-defined]
+    found = {a: reader.get_destination_page_number(named[a])  # type: ignore[attr-defined]
+             for a in anchors if a in named}
+    if len(found) != len(anchors):
+        raise AssertionError(f"placeholders without a destination: {set(anchors) - set(found)}")
+    return found
