@@ -50,21 +50,16 @@ def test_document_paper_date_and_version_override_the_study(small_study, tmp_pat
         assert core.created is not None and core.created.strftime("%Y%m%d") == stamp
 
 
-def test_bad_document_date_is_refused_naming_the_key(small_study, tmp_path):
+@pytest.mark.parametrize(("line", "message"), [
+    ('date = "15/12/2021"', r"documents.*laboratory.*date.*not a date"),
+    ('paper = "legal"', r"documents.*laboratory.*paper.*'legal'"),
+])
+def test_bad_document_settings_are_refused_naming_the_key(small_study, tmp_path, line,
+                                                          message):
     study = tmp_path / "study"
     shutil.copytree(small_study, study)
     toml = study / "study.toml"
     toml.write_text(toml.read_text().replace(
-        'template = "laboratory.md.j2"', 'template = "laboratory.md.j2"\ndate = "15/12/2021"'))
-    with pytest.raises(UserError, match=r"documents.*laboratory.*date.*not a date"):
-        load_study(toml)
-
-
-def test_unknown_paper_is_refused_naming_the_key(small_study, tmp_path):
-    study = tmp_path / "study"
-    shutil.copytree(small_study, study)
-    toml = study / "study.toml"
-    toml.write_text(toml.read_text().replace(
-        'template = "laboratory.md.j2"', 'template = "laboratory.md.j2"\npaper = "legal"'))
-    with pytest.raises(UserError, match=r"documents.*laboratory.*paper.*'legal'"):
+        'template = "laboratory.md.j2"', f'template = "laboratory.md.j2"\n{line}'))
+    with pytest.raises(UserError, match=message):
         load_study(toml)
