@@ -194,13 +194,15 @@ def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = Fal
     )
 
 
-def with_parts(study: Study, config: DocumentConfig, document: Document) -> Document:
-    """An assembled book's PDF document: its outputs' stand-alone TLF documents go along."""
-    if not config.assemble:
-        return document
+def document_job(study: Study, config: DocumentConfig, document: Document, fmt: str
+                 ) -> tuple[str, Document]:
+    """What renders a document's file in `fmt`. An assembled book's PDF takes its outputs'
+    stand-alone TLF documents along (writers/pdf_assembled.py)."""
+    if fmt != "pdf" or not config.assemble:
+        return fmt, document
     parts = {f"table:{m.id}": tlf_document(study, m) for m in document.tables.values()}
     parts |= {f"figure:{m.id}": tlf_document(study, m) for m in document.figures.values()}
-    return replace(document, parts=parts)
+    return fmt, replace(document, parts=parts)
 
 
 def _render(kind: str, document: Document) -> bytes:
@@ -250,9 +252,8 @@ def plan_files(study: Study, computed: Computed, options: BuildOptions
             ready[document_model_file(doc.id)] = as_document_json(rendered.document).encode()
             for fmt in doc.formats:
                 if fmt in options.formats:
-                    render[document_file(doc.id, fmt)] = (
-                        fmt, with_parts(study, doc, rendered.document) if fmt == "pdf"
-                        else rendered.document)
+                    render[document_file(doc.id, fmt)] = document_job(study, doc,
+                                                                      rendered.document, fmt)
     return ready, render
 
 

@@ -180,9 +180,10 @@ def document_node(document_id: str) -> str:
 ARD_NODE = "ard"  # results/ard.csv: every analysis in one file
 
 
-def base_inputs(kind: str, output_id: str) -> list[str]:
-    """What every table or figure depends on besides its spec and data (and reference_input)."""
-    return ["code", "env", STYLESHEET, "study:settings", f"study:{kind}s.{output_id}"]
+def base_inputs(study: Study, kind: str, output_id: str) -> list[str]:
+    """What every table or figure depends on besides its spec and data."""
+    return ["code", "env", STYLESHEET, reference_input(study), "study:settings",
+            f"study:{kind}s.{output_id}"]
 
 
 def reference_input(study: Study) -> str:

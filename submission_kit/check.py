@@ -1,7 +1,7 @@
 """`submission-kit check [OUT_DIR]`: is a finished build ready to submit?
 
-Reads only the build folder (records/manifest.json and the files it lists); never the
-study or the data. Each rule is one function of the loaded build returning findings:
+Reads only the build folder (its manifest and the files under deliverables/ and records/),
+never the study or the data. Each rule is one function of the loaded build returning findings:
 
 1. `pdf_rule` — every PDF against the FDA PDF specification (check_pdf.py).
 2. `titles_rule` — every table and figure has a title, a population line and a source.
@@ -306,20 +306,17 @@ def _says_mock(build: Build) -> bool:
     """The running header of the TLF files says 'Mock shell' (DOCX header parts, or the
     first page of the PDF)."""
     for rel in build.tables:
-        stem = parse(rel).stem
-        listed = {parse(r).ext: build.path / r
-                  for r in build.siblings("tables", stem, "docx", "pdf")}
-        missing = build.path / f"{stem}.missing"  # not listed: is_file() is False
-        docx, pdf = listed.get("docx", missing), listed.get("pdf", missing)
+        files = {parse(r).ext: build.path / r
+                 for r in build.siblings("tables", parse(rel).stem, "docx", "pdf")}
         try:
-            if docx.is_file():
-                with zipfile.ZipFile(docx) as z:
+            if "docx" in files:
+                with zipfile.ZipFile(files["docx"]) as z:
                     return any(MOCK_MARK in z.read(n).decode("utf-8", "replace")
                                for n in z.namelist() if n.startswith("word/header"))
-            if pdf.is_file():
+            if "pdf" in files:
                 from pypdf import PdfReader
 
-                return MOCK_MARK in PdfReader(pdf, strict=False).pages[0].extract_text()
+                return MOCK_MARK in PdfReader(files["pdf"], strict=False).pages[0].extract_text()
         except Exception:  # damaged: rule 1 says so
             continue
     return False

@@ -22,11 +22,11 @@ from submission_kit.build import (
     BuildOptions,
     Progress,
     declared_needs,
+    document_job,
     load_specs,
     needed_specs,
     render_files,
     tlf_document,
-    with_parts,
 )
 from submission_kit.buildgraph import (
     ARD_NODE,
@@ -113,7 +113,7 @@ def static_inputs(study: Study, node: tuple[OutputConfig, OutputSpec[Any], Outpu
                   ) -> list[str]:
     """The inputs a table or figure node depends on, before it runs."""
     config, spec, ctx = node
-    ids = [*base_inputs(config.kind, config.id), reference_input(study)]
+    ids = base_inputs(study, config.kind, config.id)
     for other in [node, *(by_analysis[a] for a in spec.reads(ctx) if a in by_analysis)]:
         o_config, o_spec, o_ctx = other
         ids += [f"study:{o_config.kind}s.{o_config.id}",
@@ -280,9 +280,7 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
                                               results).encode(),
             document_model_file(doc.id): as_document_json(rendered.document).encode(),
         }
-        jobs = {document_file(doc.id, fmt): (
-                    fmt, with_parts(study, doc, rendered.document) if fmt == "pdf"
-                    else rendered.document)
+        jobs = {document_file(doc.id, fmt): document_job(study, doc, rendered.document, fmt)
                 for fmt in doc.formats if fmt in options.formats}
         pending.append(_Pending(name, inputs, files, jobs))
     return pending

@@ -95,12 +95,6 @@ def manifest_path(folder: Path) -> Path:
     return legacy if not current.is_file() and legacy.is_file() else current
 
 
-def sums_path(folder: Path) -> Path:
-    current = folder / SUMS
-    legacy = folder / LEGACY_SUMS
-    return legacy if not current.is_file() and legacy.is_file() else current
-
-
 def deliverables_sums(files: dict[str, str]) -> str:
     """deliverables/SHA256SUMS: `sha256sum -c SHA256SUMS` inside deliverables/ (or a copy of
     it) checks every file a publisher takes. `files`: build path -> sha256."""

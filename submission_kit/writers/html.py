@@ -129,10 +129,8 @@ def placeholder_html(cap: CaptionEntry, space: Placeholder, leading: list[Headin
                      ctx: _Render) -> str:
     """Empty pages for one output: the first carries its anchor and, as bookmarks without
     text, the headings that lead into it and its caption (the TLF page shows its own title)."""
-    marks = [_mark(h.anchor, min(max(h.level, 1), 6),
-                   " ".join(x for x in (ctx.outline.numbers.get(h.anchor, ""),
-                                        _plain(h.inlines)) if x))
-             for h in leading]
+    entries = {e.anchor: e for e in ctx.outline.headings}  # numbered and clamped as the TOC
+    marks = [_mark(h.anchor, entries[h.anchor].level, entries[h.anchor].label) for h in leading]
     marks.append(_mark("", min(cap.level + 1, 6), cap.label))
     page = f'class="tlf-space {space.page_name}"'
     first = f'<div {page} id="{esc(cap.anchor)}">{"".join(marks)}</div>'
@@ -143,10 +141,6 @@ def _mark(anchor: str, level: int, label: str) -> str:
     ident = f' id="{esc(anchor)}"' if anchor else ""
     return (f'<div class="tlf-mark"{ident} style="bookmark-level: {level}; '
             f'bookmark-label: {esc(css_string(label))}"></div>')
-
-
-def _plain(inlines: tuple[Inline, ...]) -> str:
-    return "".join(getattr(i, "text", "") for i in inlines)
 
 
 def placeholder_css(spaces: Mapping[str, Placeholder]) -> str:

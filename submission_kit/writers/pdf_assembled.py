@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from submission_kit.documents.model import Document
 from submission_kit.documents.outline import CaptionEntry, outline_of
 from submission_kit.errors import UserError
 from submission_kit.writers.html import Placeholder, as_html
+from submission_kit.writers.pdf_chunks import finished
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 
 def part_key(caption: CaptionEntry) -> str:
@@ -28,7 +33,6 @@ def part_key(caption: CaptionEntry) -> str:
 
 def assembled_pdf(doc: Document) -> bytes:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject
 
     from submission_kit.writers.pdf import as_pdf, html_to_pdf, pdf_identifier
 
@@ -46,24 +50,19 @@ def assembled_pdf(doc: Document) -> bytes:
     for caption in outline.captions:
         for k, page in enumerate(readers[part_key(caption)].pages):
             writer.pages[starts[caption.anchor] + k].merge_page(page)
-    writer.pdf_header = "%PDF-1.7"
-    writer._ID = ArrayObject([ByteStringObject(identifier), ByteStringObject(identifier)])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return finished(writer, identifier)
 
 
-def _placeholder(reader: object) -> Placeholder:
-    pages = reader.pages  # type: ignore[attr-defined]
-    box = pages[0].mediabox
-    return Placeholder(len(pages), float(box.width), float(box.height))
+def _placeholder(reader: PdfReader) -> Placeholder:
+    box = reader.pages[0].mediabox
+    return Placeholder(len(reader.pages), float(box.width), float(box.height))
 
 
-def _first_pages(reader: object, anchors: list[str]) -> Mapping[str, int]:
+def _first_pages(reader: PdfReader, anchors: list[str]) -> Mapping[str, int]:
     """The page each output's placeholder starts on (its anchor's named destination)."""
-    named = reader.named_destinations  # type: ignore[attr-defined]
-    found = {a: reader.get_destination_page_number(named[a])  # type: ignore[attr-defined]
-             for a in anchors if a in named}
-    if len(found) != len(anchors):
+    named = reader.named_destinations
+    pages = {a: reader.get_destination_page_number(named[a]) for a in anchors if a in named}
+    found = {a: page for a, page in pages.items() if page is not None}
+    if len(found) != len(anchors):  # a bug, not the user's input: the HTML put them there
         raise AssertionError(f"placeholders without a destination: {set(anchors) - set(found)}")
     return found

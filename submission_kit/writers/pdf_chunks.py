@@ -19,10 +19,14 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from submission_kit.documents.model import Document, TableRef
 from submission_kit.documents.outline import is_standalone_tlf
 from submission_kit.writers.tlf_layout import layout_of
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
 
 CHUNK_PAGES = 24  # pages per render: small enough to keep WeasyPrint's layout near-linear
 MIN_PAGES = 2 * CHUNK_PAGES  # below this, one render beats starting processes
@@ -72,7 +76,7 @@ def render_chunks(doc: Document, htmls: list[str], identifier: bytes) -> list[by
 def join_pdfs(parts: list[bytes], identifier: bytes) -> bytes:
     """The chunks as one PDF 1.7 file with the first chunk's catalog settings and info."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+    from pypdf.generic import NameObject
 
     readers = [PdfReader(io.BytesIO(data)) for data in parts]
     writer = PdfWriter()
@@ -85,6 +89,14 @@ def join_pdfs(parts: list[bytes], identifier: bytes) -> bytes:
             writer._root_object[NameObject(key)] = catalog[key].clone(writer)
     if first.metadata:
         writer.add_metadata(dict(first.metadata))
+    return finished(writer, identifier)
+
+
+def finished(writer: PdfWriter, identifier: bytes) -> bytes:
+    """A pypdf-written PDF as the writers promise it: PDF 1.7, the document's fixed
+    identifier (byte-identical builds)."""
+    from pypdf.generic import ArrayObject, ByteStringObject
+
     writer.pdf_header = "%PDF-1.7"
     writer._ID = ArrayObject([ByteStringObject(identifier), ByteStringObject(identifier)])
     out = io.BytesIO()
