@@ -342,10 +342,11 @@ def resolve_only(study: Study, only: tuple[str, ...]) -> tuple[str, ...]:
     for config in study.outputs:
         known |= {config.id, _file_stem(config),
                   f"{config.kind[0]}_{config.id.replace('.', '_')}"}
+    documents = {d.id for d in study.documents}
     resolved = []
     for name in only:
         doc_id, _, section = name.partition("/")
-        if section and doc_id in known:
+        if section and doc_id in documents:  # a table id with a slash is just unknown
             _check_section(study, doc_id, section.removesuffix(".md.j2"))
             name = doc_id
         if name not in known:

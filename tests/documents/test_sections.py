@@ -76,6 +76,8 @@ def test_only_a_section_means_its_document():
         resolve_only(study, (f"{DOC}/99-nope",))
     with pytest.raises(UserError, match=r"--only 'nope/01-x': not an output"):
         resolve_only(study, ("nope/01-x",))
+    with pytest.raises(UserError, match=r"--only '14.1.3/01-x': not an output"):
+        resolve_only(study, ("14.1.3/01-x",))  # a table has no sections
 
 
 def test_only_an_unknown_section_exits_2_before_building(tmp_path, capsys):
