@@ -187,10 +187,10 @@ def _build_args(b: argparse.ArgumentParser) -> None:
     b.add_argument("--format", default="docx,pdf",
                    help="docx, pdf or docx,pdf (default: %(default)s)")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="processes for rendering DOCX/PDF (default: the number of cores, "
-                        "%(default)s here)")
+                   help="processes for the analyses and DOCX/PDF rendering (default: the number "
+                        "of cores, %(default)s here)")
     b.add_argument("--executor", default="local", metavar="WHERE",
-                   help="where DOCX/PDF rendering runs: local worker processes, or "
+                   help="where the analyses and DOCX/PDF rendering run: local worker processes, or "
                         "dask://HOST:PORT, a Dask scheduler (pip install 'submission-kit[dask]')"
                         " (default: %(default)s)")
     b.add_argument("--plan", action="store_true",

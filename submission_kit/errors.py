@@ -16,6 +16,10 @@ class UserError(Exception):
         self.message = message
         self.details = tuple(details)
 
+    def __reduce__(self) -> tuple[type[UserError], tuple[str, tuple[str, ...]]]:
+        # Raised in a worker process (an analysis run by --jobs), it arrives whole.
+        return UserError, (self.message, self.details)
+
     def __str__(self) -> str:
         if not self.details:
             return self.message

@@ -1,9 +1,9 @@
-"""Where the build graph's rendering tasks run: worker processes on this machine (default) or
-a Dask distributed cluster (`--executor dask://HOST:PORT`, the optional `dask` extra), both
-behind `concurrent.futures.Executor`. A task is a pure function of a document model to bytes,
-so any worker gives the same bytes; results come back to this process, which alone writes the
-cache and the output (the cluster needs the same submission-kit and fonts installed, not a
-shared folder).
+"""Where the build graph's tasks run: worker processes on this machine (default) or a Dask
+distributed cluster (`--executor dask://HOST:PORT`, the optional `dask` extra), both behind
+`concurrent.futures.Executor`. A task is a pure function (an analysis: data to results,
+`analysis_tasks.py`; a rendering: a document model to bytes), so any worker gives the same
+result; results come back to this process, which alone writes the cache and the output (the
+cluster needs the same submission-kit and fonts installed, not a shared folder).
 """
 
 from __future__ import annotations

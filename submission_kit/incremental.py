@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from submission_kit.analysis.ard import AnalysisResults, as_ard_csv, as_ard_json
+from submission_kit.analysis_tasks import analysis_steps, analysis_task, run_analyses
 from submission_kit.build import (
     BuildOptions,
     Progress,
@@ -143,7 +144,7 @@ def build_nodes(study: Study, options: BuildOptions, cache: Cache,
     results = _LazyResults(cache, {n.ctx.analysis_id: n.hit.objects["results"]
                                    for n in nodes.values()
                                    if n.hit is not None and "results" in n.hit.objects})
-    _analyse(study, nodes, results, now, previous, outcome, progress, expect)
+    _analyse(study, nodes, results, now, previous, outcome, pool, progress, expect)
     models = _lay_out(nodes, results, cache)
     pending = [*_documents(study, options, nodes, results, models, cache, now, outcome,
                            progress, expect),
@@ -158,13 +159,14 @@ def build_nodes(study: Study, options: BuildOptions, cache: Cache,
 
 
 def _analyse(study: Study, nodes: Mapping[str, _Node], results: _LazyResults, now: Inputs,
-             previous: Mapping[str, NodeRecord], outcome: Outcome, progress: Progress,
-             expect: Callable[[int], None]) -> None:
-    """Run the analyses of the nodes the cache could not supply. Data are loaded (every
-    declared dataset, checked) when one must run, or when a dataset changed that no output
-    reads yet: the contract says every declared dataset is checked."""
+             previous: Mapping[str, NodeRecord], outcome: Outcome, pool: Executor | None,
+             progress: Progress, expect: Callable[[int], None]) -> None:
+    """Run the analyses of the nodes the cache could not supply, on the executor's workers
+    (they are independent of one another). Data are loaded (every declared dataset, checked)
+    when one must run, or when a dataset changed that no output reads yet: the contract says
+    every declared dataset is checked."""
     misses = [n for n in nodes.values() if n.hit is None and n.spec.analyse is not None]
-    expect(1 + len(misses))
+    expect(1 + analysis_steps(len(misses), pool))
     recorded = {i: h for r in previous.values() for i, h in r.inputs.items()
                 if i.startswith("data:")}
     unchecked = [d.name for d in study.datasets if recorded.get(f"data:{d.name}")
@@ -173,12 +175,12 @@ def _analyse(study: Study, nodes: Mapping[str, _Node], results: _LazyResults, no
         return
     progress("Checking data")
     specs = [(n.config, n.spec) for n in nodes.values()]
-    outcome.data = load_study_data(study, declared_needs(study, specs))
-    for node in misses:
-        progress(f"Analysing {node.config.kind} {node.config.id}")
-        ctx = node.spec.context(node.config, study, outcome.data.sha256)
-        assert node.spec.analyse is not None
-        results.computed[ctx.analysis_id] = node.spec.analyse(outcome.data.frames, ctx)
+    data = outcome.data = load_study_data(study, declared_needs(study, specs))
+    tasks = [analysis_task(find_spec_file(n.config, study), n.config, n.spec, study,
+                           data.frames, data.sha256) for n in misses]
+    computed = run_analyses(tasks, pool, progress)
+    for node, result in zip(misses, computed, strict=True):
+        results.computed[node.ctx.analysis_id] = result
 
 
 def _lay_out(nodes: Mapping[str, _Node], results: _LazyResults, cache: Cache

@@ -7,6 +7,7 @@ each table or figure spec checks its own parameters (see `tables/spec.py`).
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 import difflib
 import re
@@ -452,6 +453,14 @@ def _dirs(s: _Section, key: str, root: Path) -> tuple[Path, ...]:
     value = s.get(key, (str, list), [])
     items = [value] if isinstance(value, str) else value
     return tuple((root / str(item)).resolve() for item in items)
+
+
+def _read_only(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(items)
+
+
+# Read-only mappings travel to worker processes with the study (analyses run there).
+copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
 
 
 def _freeze(value: Any) -> Any:

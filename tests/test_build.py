@@ -178,7 +178,7 @@ def test_libreoffice_opens_the_docx(out, tmp_path):
 
 def test_two_builds_are_byte_identical(out, tmp_path):
     """The second build runs in a fresh process, with another hash seed and two worker
-    processes rendering the DOCX/PDF files (--jobs 2)."""
+    processes running the analyses and rendering the DOCX/PDF files (--jobs 2)."""
     again = tmp_path / "again"
     env = {"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-m", "submission_kit", "build", "--out", str(again),

@@ -1,6 +1,7 @@
-"""Rendering on a Dask cluster (`build --executor dask://HOST:PORT`) gives the bytes of a local
-build: a LocalCluster with worker processes stands in for a cluster (they unpickle the
-document models and render them; only this process writes the output and the cache)."""
+"""Analyses and rendering on a Dask cluster (`build --executor dask://HOST:PORT`) give the bytes
+of a local build: a LocalCluster with worker processes stands in for a cluster (they run the
+two tables' analyses from the spec text they are sent, unpickle the document models and
+render them; only this process writes the output and the cache)."""
 
 import shutil
 

@@ -12,7 +12,7 @@ parameters.
 
 from __future__ import annotations
 
-import importlib.util
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,11 +182,16 @@ def load_spec(config: OutputConfig, study: Study) -> OutputSpec[Any]:
 
 def _import_spec(path: Path) -> OutputSpec[Any]:
     """Specs are loaded by path so a study folder can carry its own, like templates."""
-    name = f"submission_kit_spec_{path.stem}"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    return spec_from_source(path, path.read_text(encoding="utf-8"))
+
+
+def spec_from_source(path: Path, source: str) -> OutputSpec[Any]:
+    """A spec from its program text (`path` names it in tracebacks and errors). A worker
+    process or a Dask worker runs an analysis from the text it was sent, so the study's
+    folder need not be reachable from there."""
+    module = types.ModuleType(f"submission_kit_spec_{path.stem}")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)
     spec = getattr(module, "SPEC", None)
     if not isinstance(spec, OutputSpec):
         raise UserError(f"{path}: defines no SPEC = OutputSpec(...)")
