@@ -40,6 +40,7 @@ from submission_kit.analysis.descriptive import (
 )
 from submission_kit.analysis.longitudinal import (
     VisitSummaryDesign,
+    stratum_prefix,
     stratum_summary_records,
     summary_records,
     visit_key,
@@ -130,9 +131,8 @@ def _needs(ctx: OutputContext) -> list[DatasetNeed]:
 
 
 def by_prefix(item: Mapping[str, Any]) -> str:
-    """Results-key prefix of an item's per-level summaries: 'PNFHBL.by.PNFHGR1' (then
-    '.<level>.<arm>.<stat>'); a figure reads them with it."""
-    return f"{key_part(str(item['var']))}.by.{key_part(str(item['by']))}"
+    """Results-key prefix of an item's per-level summaries (Figure 14.2.5 reads them)."""
+    return stratum_prefix(str(item["var"]), str(item["by"]))
 
 
 def _strata(ctx: OutputContext, subjects: pd.DataFrame, i: int, item: Mapping[str, Any]

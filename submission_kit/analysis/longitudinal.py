@@ -102,6 +102,12 @@ def summary_records(analysis: str, prefix: str, label: str, values_by_arm: dict[
     return out
 
 
+def stratum_prefix(var: str, by: str) -> str:
+    """Results-key prefix of a variable's summaries within the levels of `by`:
+    'PNFHBL.by.PNFHGR1' (then '.<level>.<arm>.<stat>', the level through `key_part`)."""
+    return f"{key_part(var)}.by.{key_part(by)}"
+
+
 def stratum_summary_records(analysis: str, prefix: str, label: str, subjects: pd.DataFrame,
                             var: str, by: str, levels: Sequence[str], arms: Sequence[str],
                             digits: int, geometric: bool) -> list[Stat]:

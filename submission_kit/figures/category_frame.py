@@ -131,7 +131,9 @@ class CategoryFrame:
                                for v in plot.categories]
             labels_h = max((text_size(fig, v, self.pt)[1] for v in self.categories),
                            default=self.em)
-            self.x_label_top = self.marking_h + self.counts_h + 1.7 * self.em
+            # an axis label's line, or a little air when there is none
+            self.x_label_top = (self.marking_h + self.counts_h
+                                + (1.7 if plot.x_label else 0.4) * self.em)
             self.bottom = self.x_label_top + TICK_PT / 72 + labels_h + 0.45 * self.em
             self.height = plot.height_in - self.bottom - self.legend_h
             self.y_label = self._y_label(0.95 * self.height)

@@ -93,10 +93,11 @@ def read_series(table: Shown, arm: str, label: str, short_label: str, visits: Se
         label=label, short_label=short_label,
         centre=tuple(result_number(table, key(arm, v, "est")) for v in visits),
         se=tuple(result_number(table, key(arm, v, "se")) for v in visits),
-        n=tuple(_count(table, key(arm, v, "n")) for v in visits) if counts else ())
+        n=tuple(count_text(table, key(arm, v, "n")) for v in visits) if counts else ())
 
 
-def _count(table: Shown, key: str) -> str:
+def count_text(table: Shown, key: str) -> str:
+    """A count as printed under the axis ("xx" in a mock shell, "" where there is none)."""
     if not table.mock and not table.has(key):
         return ""
     return table.count(key).text
@@ -118,15 +119,17 @@ def values_at(table: Shown, arms: Sequence[tuple[str, str]], visit: str, key: Ke
     return ", ".join(parts) or "no estimate"
 
 
-def alt_text(title: str, what: str, plot: Trajectory, last: str) -> str:
+def alt_text(title: str, what: str, plot: Trajectory, last: str, panel: str = "") -> str:
     """What a reader who cannot see the image needs: what is plotted against what, for which
-    arms and visits, and the values at the last visit (`last`, from `values_at`)."""
+    arms and visits, and the values at the last visit (`last`, from `values_at`). `panel`
+    ("Panel A") names the panel the chart is."""
     visits = plot.visits
     span = (f"{len(visits)} visits, {visits[0]} to {visits[-1]}" if len(visits) > 1 else
             f"one visit, {visits[0]}" if visits else "no visit")
     counts = (" The number of subjects behind each point is printed under the axis."
               if any(s.n for s in plot.series) else "")
-    return (f"{title}. Line chart of {what} by visit ({span}), one line per arm: "
+    chart = f"{panel}: line chart" if panel else "Line chart"
+    return (f"{title}. {chart} of {what} by visit ({span}), one line per arm: "
             f"{'; '.join(s.label for s in plot.series)}. Error bars: plus or minus one "
             f"standard error.{counts}" + (f" At {visits[-1]}: {last}." if visits else ""))
 
