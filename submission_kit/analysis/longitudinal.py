@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,12 @@ import pandas as pd
 from scipy import linalg, stats
 
 from submission_kit.analysis.ard import Stat, stat
-from submission_kit.analysis.descriptive import CONTINUOUS_FIELDS, summarize_continuous
+from submission_kit.analysis.descriptive import (
+    CONTINUOUS_FIELDS,
+    key_part,
+    level_text,
+    summarize_continuous,
+)
 
 # Columns of the long frame the analyses read.
 RECORD = ("USUBJID", "ARM", "VISIT", "VISITN", "AVAL", "BASE", "CHG", "BASELINE", "IMPUTED")
@@ -75,14 +80,16 @@ def summarize_geometric(values: pd.Series | np.ndarray, level: float = 0.95
 
 
 def summary_records(analysis: str, prefix: str, label: str, values_by_arm: dict[str, pd.Series],
-                    digits: int, geometric: bool) -> list[Stat]:
+                    digits: int, geometric: bool, group: Mapping[str, str] | None = None
+                    ) -> list[Stat]:
     """n, mean, SD, SE, median, quartiles, range (and geometric statistics) per arm, keyed
-    '<prefix>.<arm>.<stat>' (e.g. 'chg.Month_3.PBO.se')."""
+    '<prefix>.<arm>.<stat>' (e.g. 'chg.Month_3.PBO.se'). `group` adds to each record's
+    grouping (a stratum level: {"PNFHGR1": "High (>3700 pg/mL)"})."""
     out = []
     for arm, values in values_by_arm.items():
         s = summarize_continuous(values)
         se = s.sd / math.sqrt(s.n) if s.n > 1 else math.nan
-        where = {"arm": arm}
+        where = {**(group or {}), "arm": arm}
         out += [stat(analysis, f"{prefix}.{arm}.{name}", getattr(s, name), name,
                      f"{label}: {name}", where, digits) for name in CONTINUOUS_FIELDS]
         out.append(stat(analysis, f"{prefix}.{arm}.se", se, "se", f"{label}: SE", where, digits))
@@ -92,6 +99,28 @@ def summary_records(analysis: str, prefix: str, label: str, values_by_arm: dict[
                          where, digits)
                     for name, value in (("gn", g.n), ("gmean", g.gmean), ("gcv", g.gcv),
                                         ("glcl", g.lcl), ("gucl", g.ucl))]
+    return out
+
+
+def stratum_prefix(var: str, by: str) -> str:
+    """Results-key prefix of a variable's summaries within the levels of `by`:
+    'PNFHBL.by.PNFHGR1' (then '.<level>.<arm>.<stat>', the level through `key_part`)."""
+    return f"{key_part(var)}.by.{key_part(by)}"
+
+
+def stratum_summary_records(analysis: str, prefix: str, label: str, subjects: pd.DataFrame,
+                            var: str, by: str, levels: Sequence[str], arms: Sequence[str],
+                            digits: int, geometric: bool) -> list[Stat]:
+    """`summary_records` of one subject-level variable within each level of `by` (a stratum),
+    keyed '<prefix>.<level>.<arm>.<stat>'; `subjects` has one row per subject with ARM (arm
+    key), `var` and `by`. A level without subjects in an arm gives n = 0 and NaN."""
+    strata = level_text(subjects[by])
+    out: list[Stat] = []
+    for level in levels:
+        rows = subjects[strata == level]
+        out += summary_records(analysis, f"{prefix}.{key_part(level)}", f"{label}, {level}",
+                               {a: rows.loc[rows["ARM"] == a, var] for a in arms}, digits,
+                               geometric, {by: level})
     return out
 
 

@@ -35,7 +35,7 @@ from submission_kit.build import compute
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.io import read_dataset, write_dataset
 from submission_kit.errors import UserError
-from submission_kit.figures import trajectory
+from submission_kit.figures import panels, trajectory
 from submission_kit.figures.render import ARM_DASHES, ARM_MARKERS, PNG_DPI
 from submission_kit.fmt import fmt_num
 from submission_kit.study import Study, load_study
@@ -131,6 +131,7 @@ def _drawn(monkeypatch, spec, ctx, results):
         return images
 
     monkeypatch.setattr(trajectory, "as_images", keep)
+    monkeypatch.setattr(panels, "as_images", keep)  # the demo's 14.2.5 has a panel B
     model = spec.SPEC.layout(_shown(ctx, results), ctx)
     assert len(seen) == 1
     return model, *seen[0]
@@ -279,7 +280,7 @@ def test_footnotes_and_source_name_the_estimate_and_the_table(demo, pilot):
     treg = built.figures["14.2.5"]
     assert "arithmetic mean value of Regulatory T cells (% of CD4+)" in treg.footnotes[0]
     assert "geometric means" in treg.footnotes[0]  # TREG is log-normal in the table
-    assert treg.source.startswith("ADSL, ADLB (PARAMCD = TREG)")
+    assert treg.source.startswith("ADSL (PNFHBL, PNFHGR1), ADLB (PARAMCD = TREG)")
     _, built = pilot
     assert "including records imputed as the dataset defines them: LOCF" in \
         built.figures["14.2.3"].footnotes[0]
@@ -418,6 +419,7 @@ def test_no_text_overlaps_another_or_leaves_the_figure(which, figure_id, request
         return images
 
     monkeypatch.setattr(trajectory, "as_images", checked)
+    monkeypatch.setattr(panels, "as_images", checked)
     ctx = _ctx(study, figure_id)
     SPECS[figure_id].SPEC.layout(_shown(ctx, built.results), ctx)
     assert seen == [[]]
