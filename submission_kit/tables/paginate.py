@@ -10,6 +10,10 @@ Rules, in order:
 - Column widths: value columns as wide as their widest cell (never wrapped when it can be
   helped), numeric columns all equally wide; the stub (row labels) takes the rest and wraps.
   Orientation "auto" is portrait unless that leaves the stub less than a quarter of the width.
+- Text wraps at spaces and after a hyphen or slash that joins two words ("RECOVERED/" +
+  "RESOLVED"); columns are made no narrower than their widest piece that cannot break, when
+  the page allows, and a piece is broken between characters only when it is wider than its
+  column.
 - Numbers are decimal-aligned per column (typography.align_decimals), and the padded block
   is centred in its column by a left inset that both writers apply.
 - A group (a row followed by more-indented rows: a variable's label and its statistics, a SOC
@@ -94,6 +98,10 @@ class TableLayout:
     notes_h: float
     header_h: float
     pages: tuple[Page, ...] = field(default=())
+    # How every text wraps in its cell, as the pages were filled: the lines the PDF writer
+    # draws and the breaks the DOCX and HTML writers give their renderers (looked up, not
+    # worked out again).
+    wrapping: Wrapping | None = field(default=None, compare=False, repr=False)
 
     def printed(self, model: TableModel, page: Page) -> list[tuple[Row, tuple[str, ...]]]:
         """(row, cells as printed) for each row of a page."""
@@ -104,26 +112,51 @@ class TableLayout:
 
 # ---- measuring ------------------------------------------------------------------------------
 
+# A word may break after a hyphen or a slash that joins two words ("Treatment-emergent",
+# "RECOVERED/RESOLVED", "Hypoaesthesia/paraesthesia"): between a letter or digit and a
+# letter, as the Unicode line breaking rules that Pango and LibreOffice follow allow, and as
+# a reader expects. Not before a digit (dates "2014-01-02", subject ids "01-701-1015",
+# fractions "1/2" stay whole) and not at a leading hyphen ("-5"). Nor before "(": those
+# rules forbid it ("term(s)"), and the writers that wrap for themselves would not break there.
+_JOINERS = frozenset("-/")
+
+
+def _segments(word: str) -> list[str]:
+    """`word` cut after each hyphen or slash it may break at; [word] when there is none."""
+    if "-" not in word and "/" not in word:
+        return [word]
+    pieces, start = [], 0
+    for i in range(1, len(word) - 1):
+        if word[i] in _JOINERS and word[i - 1].isalnum() and word[i + 1].isalpha():
+            pieces.append(word[start:i + 1])
+            start = i + 1
+    pieces.append(word[start:])
+    return pieces
+
 
 def wrap(text: str, width: float, measure: Measure, size: float, bold: bool = False
          ) -> tuple[str, ...]:
-    """Greedy word wrap at spaces (and at explicit line breaks), as Word and Pango wrap; a word
-    wider than the line is broken between characters."""
+    """Greedy line breaking, as Word and Pango break: at spaces, after a hyphen or slash that
+    joins two words (_segments) and at explicit line breaks; only a piece wider than the line
+    by itself is broken between characters."""
     if "\n" not in text and measure(text, bold) * size <= width:
         return (text,)
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
         for word in para.split(" "):
-            trial = f"{current} {word}" if current else word
-            if measure(trial, bold) * size <= width:
-                current = trial
-                continue
-            if current:
-                lines.append(current)
-            pieces = _break_word(word, width, measure, size, bold)
-            lines += pieces[:-1]
-            current = pieces[-1]
+            for k, piece in enumerate(_segments(word)):
+                # a word's first piece follows a space, the others their hyphen or slash
+                trial = (piece if not current else current + piece if k
+                         else f"{current} {piece}")
+                if measure(trial, bold) * size <= width:
+                    current = trial
+                    continue
+                if current:
+                    lines.append(current)
+                pieces = _break_word(piece, width, measure, size, bold)
+                lines += pieces[:-1]
+                current = pieces[-1]
         lines.append(current)
     return tuple(lines)
 
@@ -145,7 +178,35 @@ def _natural(text: str, measure: Measure, size: float) -> float:
 
 
 def _longest_word(text: str, measure: Measure, size: float) -> float:
-    return max((measure(w) * size for w in text.replace("\n", " ").split(" ")), default=0.0)
+    """The widest piece of `text` that `wrap` never breaks (a word, or the part of one up to
+    and including a hyphen or slash it may break after): the narrowest a column can be
+    without breaking inside a word."""
+    return max((measure(piece) * size for word in text.replace("\n", " ").split(" ")
+                for piece in _segments(word)), default=0.0)
+
+
+def hard_breaks(text: str, lines: Sequence[str]) -> str:
+    """`text` with a line break ("\n") wherever `lines`, its wrap, break it other than at a
+    space or at a line break of its own: after a hyphen or slash, or inside a word too wide
+    for its line. For writers whose renderer wraps the text itself (Word, Pango): they break
+    after a slash or not, and inside a long word where they please, so the model's breaks
+    inside words are given to them; at spaces they break by themselves, as the model does,
+    and the text stays as searchable as it was."""
+    if len(lines) < 2:
+        return text
+    out, pos = [], 0
+    for k, line in enumerate(lines):
+        if k:
+            if text.startswith(("\n", " "), pos):
+                out.append(text[pos])
+                pos += 1
+            else:
+                out.append("\n")
+        if not text.startswith(line, pos):  # spaces wrap drops (leading, doubled): its lines
+            return "\n".join(lines)
+        out.append(line)
+        pos += len(line)
+    return "".join(out)
 
 
 # ---- columns --------------------------------------------------------------------------------
@@ -364,6 +425,19 @@ class Wrapping:
         usable = (width - 2 * s.pad_x) * s.fill if inset is None else width - inset - s.pad_x
         return wrap(text, usable, self.measure, s.table_pt)
 
+    def label_text(self, row: Row) -> str:
+        """The label as a writer whose renderer wraps gets it: with the model's breaks inside
+        words (hard_breaks)."""
+        return hard_breaks(row.label, self.label_lines(row))
+
+    def cell_text(self, text: str, column: int) -> str:
+        if column + 1 >= len(self.widths):  # past the columns: not drawn
+            return text
+        return hard_breaks(text, self.cell_lines(text, column))
+
+    def header_text(self, text: str, start: int, span: int = 1) -> str:
+        return hard_breaks(text, self.header_lines(text, start, span))
+
     def row_lines(self, row: Row, cells: Sequence[str]) -> list[tuple[str, ...]]:
         """The label's lines, then each value cell's (cells past the columns are not drawn)."""
         n = min(len(cells), len(self.widths) - 1)
@@ -544,7 +618,7 @@ def paginate(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes | N
     title_h = n_titles * sizes.title_line + (sizes.title_gap if n_titles else 0.0)
     notes_h = sizes.rule + (sizes.notes_gap + _lines_h(n_notes, sizes) if n_notes else 0.0)
     layout = TableLayout(orientation, width, height, tuple(widths), insets, cells, titles,
-                         notes, title_h, notes_h, heights.header(model))
+                         notes, title_h, notes_h, heights.header(model), wrapping=heights)
     row_h = heights.rows(model.rows, [c.cells for c in columns])
     return replace(layout, pages=_pages(model, layout, heights, row_h, sizes, frame))
 
