@@ -185,30 +185,6 @@ def _longest_word(text: str, measure: Measure, size: float) -> float:
                 for piece in _segments(word)), default=0.0)
 
 
-def hard_breaks(text: str, lines: Sequence[str]) -> str:
-    """`text` with a line break ("\n") wherever `lines`, its wrap, break it other than at a
-    space or at a line break of its own: after a hyphen or slash, or inside a word too wide
-    for its line. For writers whose renderer wraps the text itself (Word, Pango): they break
-    after a slash or not, and inside a long word where they please, so the model's breaks
-    inside words are given to them; at spaces they break by themselves, as the model does,
-    and the text stays as searchable as it was."""
-    if len(lines) < 2:
-        return text
-    out, pos = [], 0
-    for k, line in enumerate(lines):
-        if k:
-            if text.startswith(("\n", " "), pos):
-                out.append(text[pos])
-                pos += 1
-            else:
-                out.append("\n")
-        if not text.startswith(line, pos):  # spaces wrap drops (leading, doubled): its lines
-            return "\n".join(lines)
-        out.append(line)
-        pos += len(line)
-    return "".join(out)
-
-
 # ---- columns --------------------------------------------------------------------------------
 
 
@@ -425,18 +401,20 @@ class Wrapping:
         usable = (width - 2 * s.pad_x) * s.fill if inset is None else width - inset - s.pad_x
         return wrap(text, usable, self.measure, s.table_pt)
 
+    # The texts as a writer whose renderer wraps for itself gets them (Word, Pango): with the
+    # model's line breaks written in ("\n"), so it breaks where the model and the PDF writer
+    # do, not where its own rules and its few points more of room would.
+
     def label_text(self, row: Row) -> str:
-        """The label as a writer whose renderer wraps gets it: with the model's breaks inside
-        words (hard_breaks)."""
-        return hard_breaks(row.label, self.label_lines(row))
+        return "\n".join(self.label_lines(row))
 
     def cell_text(self, text: str, column: int) -> str:
         if column + 1 >= len(self.widths):  # past the columns: not drawn
             return text
-        return hard_breaks(text, self.cell_lines(text, column))
+        return "\n".join(self.cell_lines(text, column))
 
     def header_text(self, text: str, start: int, span: int = 1) -> str:
-        return hard_breaks(text, self.header_lines(text, start, span))
+        return "\n".join(self.header_lines(text, start, span))
 
     def row_lines(self, row: Row, cells: Sequence[str]) -> list[tuple[str, ...]]:
         """The label's lines, then each value cell's (cells past the columns are not drawn)."""

@@ -4,10 +4,11 @@ A `TableModel` is written as the pages of the pagination model (tables.paginate 
 tlf_layout), the same pages as the PDF: per page one `w:tbl` built in bulk (stub column + one
 column per model column, spanner and column header rows, rows that do not split, rules above
 and below the header and at the end, no vertical lines). Every size is exact (line heights,
-cell margins, rules), so a page holds what the model put on it. Word wraps a cell's text
-itself, at spaces as the model does; where the model breaks inside a word (after a hyphen or
-slash, or a word too wide for its column) the cell carries that break (`w:br`), since Word
-would break elsewhere or not at all (paginate.hard_breaks).
+cell margins, rules), and so are the lines: every cell (and header) holds the lines the model
+wrapped it into, joined by `w:br`. Left to itself Word would break after a slash or not, break
+a too-long word wherever it pleases, and use the few points of room the model keeps as a
+measuring margin (Sizes.fill), so its lines, and the PDF's, would differ; with the breaks
+written in, a page holds exactly what the model put on it, line for line.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def _head_cell(text: str, width: int, sizes: Sizes, *, span: int = 1,
 def _header_rows(model: TableModel, grid: list[int], sizes: Sizes,
                  wrapping: Wrapping | None = None) -> str:
     """Spanner rows (each spanner underlined) and the column label row, ruled above the first
-    and below the last, repeated on every page; with the model's breaks inside words."""
+    and below the last, repeated on every page; in the model's lines."""
     top, bottom = f"<w:top {RULE}/>", f"<w:bottom {RULE}/>"
 
     def shown(text: str, start: int, span: int = 1) -> str:

@@ -5,10 +5,10 @@ tlf_layout): per page a `div.tlf-page` holding the title lines (or the caption, 
 after the first page), the page_by value, one small `table-layout: fixed` table with the
 column headers and that page's rows, and the footnotes and source. WeasyPrint has no page
 breaking left to do, and the DOCX writer breaks at the same rows. Nor any line breaking: each
-cell holds the lines the model wrapped it into, joined by <br> (the HTML is only ever made into
-a PDF, whose text is lines anyway), so Pango breaks where the PDF writer and the model do, at
-spaces, after a hyphen or slash and inside a word too wide for its column. In a standalone TLF
-each page is as tall as the page box and the notes sit at its foot, as in the DOCX footer.
+cell holds the lines the model wrapped it into, joined by <br>, so Pango breaks where the PDF
+writer, the DOCX and the model do (at spaces, after a hyphen or slash, inside a word too wide
+for its column). In a standalone TLF each page is as tall as the page box and the notes sit at
+its foot, as in the DOCX footer.
 """
 
 from __future__ import annotations
@@ -131,8 +131,7 @@ def _table(model: TableModel, layout: TableLayout, page: Page) -> str:
 
 def _thead(model: TableModel, wrapping: Wrapping | None = None) -> str:
     def shown(text: str, start: int, span: int = 1) -> str:
-        return esc_lines("\n".join(wrapping.header_lines(text, start, span)) if wrapping
-                         else text)
+        return esc_lines(wrapping.header_text(text, start, span) if wrapping else text)
 
     rows = []
     for cells in header_rows(model):
@@ -153,11 +152,9 @@ def _row(row: Row, cells: tuple[str, ...], wrapping: Wrapping | None = None) -> 
     """The hot loop of a 5,000-row listing: no inline styles, classes only."""
     if wrapping is None:
         label, texts = row.label, cells
-    else:  # the model's lines (cells past the columns are not drawn: as they are)
-        n = len(wrapping.widths) - 1
-        label = "\n".join(wrapping.label_lines(row))
-        texts = tuple("\n".join(wrapping.cell_lines(c, i)) if i < n else c
-                      for i, c in enumerate(cells))
+    else:
+        label = wrapping.label_text(row)
+        texts = tuple(wrapping.cell_text(c, i) for i, c in enumerate(cells))
     tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(texts))
     level = min(max(row.indent, 0), MAX_INDENT)
     return f'<tr><th class="i{level}" scope="row">{esc_lines(label)}</th>{tds}</tr>'
