@@ -30,6 +30,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -115,21 +116,24 @@ class TableLayout:
 
 
 # A word may break after a hyphen or a slash that joins two words ("Treatment-emergent",
-# "RECOVERED/RESOLVED", "Hypoaesthesia/paraesthesia"): between a letter or digit and a
-# letter, as the Unicode line breaking rules that Pango and LibreOffice follow allow, and as
-# a reader expects. Not before a digit (dates "2014-01-02", subject ids "01-701-1015",
-# fractions "1/2" stay whole) and not at a leading hyphen ("-5"). Nor before "(": those
-# rules forbid it ("term(s)"), and the writers that wrap for themselves would not break there.
+# "RECOVERED/RESOLVED", "Hypoaesthesia/paraesthesia"): three letters before it and three after,
+# in a word without digits. So identifiers and numbers stay whole (subject ids
+# "MIROCALS-SIM-101-0001", dates "2014-01-02", "COVID-19", "1/2"), and so do units and short
+# pairs ("U/L", "mg/dL", "X-ray", "AND/OR"). Pango and LibreOffice (Unicode line breaking)
+# would break at more of these, Word at others; the writers are given the model's lines. Never
+# before "(": "term(s)" stays whole.
 _JOINERS = frozenset("-/")
+_MAY_BREAK = re.compile(r"[^\W\d_]{3}[-/][^\W\d_]{3}")  # a text where one might be (fast)
 
 
 def _segments(word: str) -> list[str]:
     """`word` cut after each hyphen or slash it may break at; [word] when there is none."""
-    if "-" not in word and "/" not in word:
+    if not _MAY_BREAK.search(word) or any(ch.isdigit() for ch in word):
         return [word]
     pieces, start = [], 0
-    for i in range(1, len(word) - 1):
-        if word[i] in _JOINERS and word[i - 1].isalnum() and word[i + 1].isalpha():
+    for i in range(3, len(word) - 3):
+        if (word[i] in _JOINERS and word[i - 3:i].isalpha()
+                and word[i + 1:i + 4].isalpha()):
             pieces.append(word[start:i + 1])
             start = i + 1
     pieces.append(word[start:])
@@ -183,8 +187,10 @@ def _longest_word(text: str, measure: Measure, size: float) -> float:
     """The widest piece of `text` that `wrap` never breaks (a word, or the part of one up to
     and including a hyphen or slash it may break after): the narrowest a column can be
     without breaking inside a word."""
-    return max((measure(piece) * size for word in text.replace("\n", " ").split(" ")
-                for piece in _segments(word)), default=0.0)
+    words = text.replace("\n", " ").split(" ")
+    if ("-" in text or "/" in text) and _MAY_BREAK.search(text):
+        words = [piece for word in words for piece in _segments(word)]
+    return max((measure(w) * size for w in words), default=0.0)
 
 
 # ---- columns --------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ def width_of(text: str) -> float:
     ("2014-01-02 to 2014-02-03", "2014-01-02 to", ("2014-01-02 to", "2014-02-03")),
     ("01-701-1015 x", "01-701-1015", ("01-701-1015", "x")),
     ("dose 1/2 -5 mg", "dose 1/2 -5", ("dose 1/2 -5", "mg")),
+    ("MIROCALS-SIM-101-0001 x", "MIROCALS-SIM-101-0001", ("MIROCALS-SIM-101-0001", "x")),
+    ("COVID-19 pneumonia", "COVID-19", ("COVID-19", "pneumonia")),
+    # nor units and short pairs
+    ("ALT (U/L) baseline", "ALT (U/L)", ("ALT (U/L)", "baseline")),
+    ("Glucose mg/dL", "Glucose mg/", ("Glucose", "mg/dL")),
+    ("X-ray AND/OR scan", "X-ray AND/", ("X-ray", "AND/OR", "scan")),
     # the last resort: a piece wider than the line breaks between characters
     ("GASTROINTESTINAL DISORDERS", "GASTROINTEST", ("GASTROINTEST", "INAL", "DISORDERS")),
     ("RECOVERED/RESOLVED", "RECOVER", ("RECOVER", "ED/", "RESOLVE", "D")),
@@ -66,6 +72,7 @@ def test_wrap_breaks_at_spaces_and_after_joining_hyphens_and_slashes(
     ("Treatment-emergent", "Treatment-"),
     ("Hypoaesthesia/paraesthesia", "Hypoaesthesia/"),
     ("01-701-1015", "01-701-1015"),  # a subject id does not break
+    ("MIROCALS-SIM-101-0001", "MIROCALS-SIM-101-0001"),
     ("2014-01-02", "2014-01-02"),
     ("GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS", "ADMINISTRATION"),
     ("Placebo\n(N=86)", "Placebo"),
