@@ -10,6 +10,10 @@ Rules, in order:
 - Column widths: value columns as wide as their widest cell (never wrapped when it can be
   helped), numeric columns all equally wide; the stub (row labels) takes the rest and wraps.
   Orientation "auto" is portrait unless that leaves the stub less than a quarter of the width.
+- Text wraps at spaces and after a hyphen or slash that joins two words ("RECOVERED/" +
+  "RESOLVED"); columns are made no narrower than their widest piece that cannot break, when
+  the page allows, and a piece is broken between characters only when it is wider than its
+  column.
 - Numbers are decimal-aligned per column (typography.align_decimals), and the padded block
   is centred in its column by a left inset that both writers apply.
 - A group (a row followed by more-indented rows: a variable's label and its statistics, a SOC
@@ -21,6 +25,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -94,6 +99,10 @@ class TableLayout:
     notes_h: float
     header_h: float
     pages: tuple[Page, ...] = field(default=())
+    # How every text wraps in its cell, as the pages were filled: the lines the PDF writer
+    # draws and the breaks the DOCX and HTML writers give their renderers (looked up, not
+    # worked out again).
+    wrapping: Wrapping | None = field(default=None, compare=False, repr=False)
 
     def printed(self, model: TableModel, page: Page) -> list[tuple[Row, tuple[str, ...]]]:
         """(row, cells as printed) for each row of a page."""
@@ -104,26 +113,54 @@ class TableLayout:
 
 # ---- measuring ------------------------------------------------------------------------------
 
+# A word may break after a hyphen or a slash that joins two words ("Treatment-emergent",
+# "RECOVERED/RESOLVED", "Hypoaesthesia/paraesthesia"): three letters before it and three after,
+# in a word without digits. So identifiers and numbers stay whole (subject ids
+# "MIROCALS-SIM-101-0001", dates "2014-01-02", "COVID-19", "1/2"), and so do units and short
+# pairs ("U/L", "mg/dL", "X-ray", "AND/OR"). Pango and LibreOffice (Unicode line breaking)
+# would break at more of these, Word at others; the writers are given the model's lines. Never
+# before "(": "term(s)" stays whole.
+_JOINERS = frozenset("-/")
+_MAY_BREAK = re.compile(r"[^\W\d_]{3}[-/][^\W\d_]{3}")  # a text where one might be (fast)
+
+
+def _segments(word: str) -> list[str]:
+    """`word` cut after each hyphen or slash it may break at; [word] when there is none."""
+    if not _MAY_BREAK.search(word) or any(ch.isdigit() for ch in word):
+        return [word]
+    pieces, start = [], 0
+    for i in range(3, len(word) - 3):
+        if (word[i] in _JOINERS and word[i - 3:i].isalpha()
+                and word[i + 1:i + 4].isalpha()):
+            pieces.append(word[start:i + 1])
+            start = i + 1
+    pieces.append(word[start:])
+    return pieces
+
 
 def wrap(text: str, width: float, measure: Measure, size: float, bold: bool = False
          ) -> tuple[str, ...]:
-    """Greedy word wrap at spaces (and at explicit line breaks), as Word and Pango wrap; a word
-    wider than the line is broken between characters."""
+    """Greedy line breaking, as Word and Pango break: at spaces, after a hyphen or slash that
+    joins two words (_segments) and at explicit line breaks; only a piece wider than the line
+    by itself is broken between characters."""
     if "\n" not in text and measure(text, bold) * size <= width:
         return (text,)
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
         for word in para.split(" "):
-            trial = f"{current} {word}" if current else word
-            if measure(trial, bold) * size <= width:
-                current = trial
-                continue
-            if current:
-                lines.append(current)
-            pieces = _break_word(word, width, measure, size, bold)
-            lines += pieces[:-1]
-            current = pieces[-1]
+            for k, piece in enumerate(_segments(word)):
+                # a word's first piece follows a space, the others their hyphen or slash
+                trial = (piece if not current else current + piece if k
+                         else f"{current} {piece}")
+                if measure(trial, bold) * size <= width:
+                    current = trial
+                    continue
+                if current:
+                    lines.append(current)
+                pieces = _break_word(piece, width, measure, size, bold)
+                lines += pieces[:-1]
+                current = pieces[-1]
         lines.append(current)
     return tuple(lines)
 
@@ -145,7 +182,13 @@ def _natural(text: str, measure: Measure, size: float) -> float:
 
 
 def _longest_word(text: str, measure: Measure, size: float) -> float:
-    return max((measure(w) * size for w in text.replace("\n", " ").split(" ")), default=0.0)
+    """The widest piece of `text` that `wrap` never breaks (a word, or the part of one up to
+    and including a hyphen or slash it may break after): the narrowest a column can be
+    without breaking inside a word."""
+    words = text.replace("\n", " ").split(" ")
+    if ("-" in text or "/" in text) and _MAY_BREAK.search(text):
+        words = [piece for word in words for piece in _segments(word)]
+    return max((measure(w) * size for w in words), default=0.0)
 
 
 # ---- columns --------------------------------------------------------------------------------
@@ -364,6 +407,21 @@ class Wrapping:
         usable = (width - 2 * s.pad_x) * s.fill if inset is None else width - inset - s.pad_x
         return wrap(text, usable, self.measure, s.table_pt)
 
+    # The texts as a writer whose renderer wraps for itself gets them (Word, Pango): with the
+    # model's line breaks written in ("\n"), so it breaks where the model and the PDF writer
+    # do, not where its own rules and its few points more of room would.
+
+    def label_text(self, row: Row) -> str:
+        return "\n".join(self.label_lines(row))
+
+    def cell_text(self, text: str, column: int) -> str:
+        if column + 1 >= len(self.widths):  # past the columns: not drawn
+            return text
+        return "\n".join(self.cell_lines(text, column))
+
+    def header_text(self, text: str, start: int, span: int = 1) -> str:
+        return "\n".join(self.header_lines(text, start, span))
+
     def row_lines(self, row: Row, cells: Sequence[str]) -> list[tuple[str, ...]]:
         """The label's lines, then each value cell's (cells past the columns are not drawn)."""
         n = min(len(cells), len(self.widths) - 1)
@@ -544,7 +602,7 @@ def paginate(model: TableModel, frame: Frame, measure: Measure, sizes: Sizes | N
     title_h = n_titles * sizes.title_line + (sizes.title_gap if n_titles else 0.0)
     notes_h = sizes.rule + (sizes.notes_gap + _lines_h(n_notes, sizes) if n_notes else 0.0)
     layout = TableLayout(orientation, width, height, tuple(widths), insets, cells, titles,
-                         notes, title_h, notes_h, heights.header(model))
+                         notes, title_h, notes_h, heights.header(model), wrapping=heights)
     row_h = heights.rows(model.rows, [c.cells for c in columns])
     return replace(layout, pages=_pages(model, layout, heights, row_h, sizes, frame))
 

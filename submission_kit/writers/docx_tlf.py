@@ -4,14 +4,20 @@ A `TableModel` is written as the pages of the pagination model (tables.paginate 
 tlf_layout), the same pages as the PDF: per page one `w:tbl` built in bulk (stub column + one
 column per model column, spanner and column header rows, rows that do not split, rules above
 and below the header and at the end, no vertical lines). Every size is exact (line heights,
-cell margins, rules), so a page holds what the model put on it.
+cell margins, rules), and so are the lines: every cell (and header) holds the lines the model
+wrapped it into, joined by `w:br`. Left to itself Word would break after a slash or not, break
+a too-long word wherever it pleases, and use the few points of room the model keeps as a
+measuring margin (Sizes.fill), so its lines, and the PDF's, would differ; with the breaks
+written in, a page holds exactly what the model put on it, line for line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from submission_kit.figures.model import FigureModel
-from submission_kit.tables.model import TableModel, header_rows
-from submission_kit.tables.paginate import Measure, Page, Sizes, TableLayout
+from submission_kit.tables.model import Row, TableModel, header_rows
+from submission_kit.tables.paginate import Measure, Page, Sizes, TableLayout, Wrapping
 from submission_kit.writers.docx_ooxml import (
     EMU_PER_INCH,
     RULE,
@@ -86,10 +92,10 @@ class TableXml:
     string, twice the memory to join and then a slow encode."""
 
     def __init__(self, model: TableModel, layout: TableLayout, sizes: Sizes) -> None:
-        self.model, self.layout = model, layout
+        self.model, self.layout, self._wrapping = model, layout, layout.wrapping
         grid = grid_twips(layout.widths)
         self._head = ("<w:tbl>" + _tbl_pr(model, sum(grid), sizes) + _grid(grid)
-                      + _header_rows(model, grid, sizes)).encode()
+                      + _header_rows(model, grid, sizes, layout.wrapping)).encode()
         self._line = line = f'<w:spacing w:after="0" {_exact(sizes.table_line)}/>'
         self._step = round(sizes.indent * 20)
         self._stub_open = f'<w:tc><w:tcPr><w:tcW w:w="{grid[0]}" w:type="dxa"/></w:tcPr>'
@@ -99,7 +105,7 @@ class TableXml:
             ind = ("" if inset is None
                    else f'<w:ind w:left="{round((inset - sizes.pad_x) * 20)}"/>')
             self._cell_ppr.append((w, f'{line}{ind}<w:jc w:val="left"/></w:pPr>'))
-        self._cells: dict[bool, list[tuple[str, dict[str, bytes]]]] = {}
+        self._cells: dict[bool, list[tuple[dict[str, bytes], Callable[[str], bytes]]]] = {}
         self._labels: dict[tuple[bool, int, str], bytes] = {}
 
     def page(self, page: Page, keep: bool) -> bytes:
@@ -112,12 +118,9 @@ class TableXml:
         for row, cells in self.layout.printed(self.model, page):
             append(_ROW_OPEN_B)
             key = (keep, row.indent, row.label)
-            append(labels.get(key) or label(key))
-            for (opening, known), text in zip(columns, cells, strict=False):
-                xml = known.get(text)
-                if xml is None:
-                    xml = known[text] = (opening + self._run(text) + _CELL_CLOSE).encode()
-                append(xml)
+            append(labels.get(key) or label(key, row))
+            for (known, make), text in zip(columns, cells, strict=False):
+                append(known.get(text) or make(text))
             append(b"</w:tr>")
         append(b"</w:tbl>")
         return b"".join(out)
@@ -125,22 +128,36 @@ class TableXml:
     def _run(self, text: str) -> str:
         return run(text) if text else ""
 
-    def _columns(self, keep: bool) -> list[tuple[str, dict[str, bytes]]]:
+    def _columns(self, keep: bool) -> list[tuple[dict[str, bytes], Callable[[str], bytes]]]:
+        """Per value column: its cells' XML by text, and what makes the XML of a new text."""
         found = self._cells.get(keep)
         if found is None:
             style = _TEXT_STYLE + ("<w:keepNext/>" if keep else "")
             found = self._cells[keep] = [
-                (f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p><w:pPr>{style}'
-                 + ppr, {}) for w, ppr in self._cell_ppr]
+                self._column(i, f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>'
+                             f"<w:pPr>{style}{ppr}")
+                for i, (w, ppr) in enumerate(self._cell_ppr)]
         return found
 
-    def _label(self, key: tuple[bool, int, str]) -> bytes:
+    def _column(self, i: int, opening: str) -> tuple[dict[str, bytes], Callable[[str], bytes]]:
+        known: dict[str, bytes] = {}
+        wrapping = self._wrapping
+
+        def make(text: str) -> bytes:
+            shown = wrapping.cell_text(text, i) if wrapping and text else text
+            xml = known[text] = (opening + self._run(shown) + _CELL_CLOSE).encode()
+            return xml
+
+        return known, make
+
+    def _label(self, key: tuple[bool, int, str], row: Row) -> bytes:
         """The stub cell of a row: its label, indented by level."""
         keep, indent, text = key
         ind = f'<w:ind w:left="{self._step * indent}"/>' if indent > 0 else ""
         style = _TEXT_STYLE + ("<w:keepNext/>" if keep else "")
+        shown = self._wrapping.label_text(row) if self._wrapping else text
         xml = self._labels[key] = (f"{self._stub_open}<w:p><w:pPr>{style}{self._line}{ind}"
-                                   f"</w:pPr>{self._run(text)}{_CELL_CLOSE}").encode()
+                                   f"</w:pPr>{self._run(shown)}{_CELL_CLOSE}").encode()
         return xml
 
 
@@ -173,22 +190,28 @@ def _head_cell(text: str, width: int, sizes: Sizes, *, span: int = 1,
             f"{run(text) if text else ''}</w:p></w:tc>")
 
 
-def _header_rows(model: TableModel, grid: list[int], sizes: Sizes) -> str:
+def _header_rows(model: TableModel, grid: list[int], sizes: Sizes,
+                 wrapping: Wrapping | None = None) -> str:
     """Spanner rows (each spanner underlined) and the column label row, ruled above the first
-    and below the last, repeated on every page."""
+    and below the last, repeated on every page; in the model's lines."""
     top, bottom = f"<w:top {RULE}/>", f"<w:bottom {RULE}/>"
+
+    def shown(text: str, start: int, span: int = 1) -> str:
+        return wrapping.header_text(text, start, span) if wrapping and text else text
+
     out = []
     for n, cells in enumerate(header_rows(model)):
         edge = top if n == 0 else ""
         xml = [_head_cell("", grid[0], sizes, borders=edge, jc="left")]
         at = 1
         for text, span in cells:
-            xml.append(_head_cell(text, sum(grid[at:at + span]), sizes, span=span,
-                                  borders=edge, spanner=True))
+            xml.append(_head_cell(shown(text, at, span), sum(grid[at:at + span]), sizes,
+                                  span=span, borders=edge, spanner=True))
             at += span
         out.append(_HEAD_OPEN + "".join(xml) + "</w:tr>")
     edge = (top if not out else "") + bottom
-    texts = [model.stub_header, *(c.header for c in model.columns)]
+    texts = [shown(t, i) for i, t in
+             enumerate([model.stub_header, *(c.header for c in model.columns)][:len(grid)])]
     labels = [_head_cell(t, w, sizes, borders=edge, jc="left" if i == 0 else "center")
               for i, (t, w) in enumerate(zip(texts, grid, strict=False))]
     out.append(_HEAD_OPEN + "".join(labels) + "</w:tr>")

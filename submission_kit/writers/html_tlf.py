@@ -4,8 +4,11 @@ A table is laid out as the pages of the pagination model (tables.paginate, throu
 tlf_layout): per page a `div.tlf-page` holding the title lines (or the caption, "(continued)"
 after the first page), the page_by value, one small `table-layout: fixed` table with the
 column headers and that page's rows, and the footnotes and source. WeasyPrint has no page
-breaking left to do, and the DOCX writer breaks at the same rows. In a standalone TLF each page
-is as tall as the page box and the notes sit at its foot, as in the DOCX footer.
+breaking left to do, and the DOCX writer breaks at the same rows. Nor any line breaking: each
+cell holds the lines the model wrapped it into, joined by <br>, so Pango breaks where the PDF
+writer, the DOCX and the model do (at spaces, after a hyphen or slash, inside a word too wide
+for its column). In a standalone TLF each page is as tall as the page box and the notes sit at
+its foot, as in the DOCX footer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from submission_kit.documents.model import PageSetup, Style
 from submission_kit.documents.outline import MAX_LEVEL, CaptionEntry
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Row, TableModel, header_rows
-from submission_kit.tables.paginate import Page, TableLayout
+from submission_kit.tables.paginate import Page, TableLayout, Wrapping
 from submission_kit.writers.print_css import MAX_INDENT, content_box
 from submission_kit.writers.text_safety import checked
 from submission_kit.writers.tlf_layout import layout_of, page_label, page_titles
@@ -120,28 +123,41 @@ def _page_html(model: TableModel, layout: TableLayout, cap: CaptionEntry, standa
 
 def _table(model: TableModel, layout: TableLayout, page: Page) -> str:
     cols = "".join(f'<col style="width: {w:.2f}pt">' for w in layout.widths)
-    body = "".join(_row(row, cells) for row, cells in layout.printed(model, page))
+    wrapping = layout.wrapping
+    body = "".join(_row(row, cells, wrapping) for row, cells in layout.printed(model, page))
     return (f'<table class="tlf" style="width: {sum(layout.widths):.2f}pt">'
-            f"<colgroup>{cols}</colgroup>{_thead(model)}<tbody>{body}</tbody></table>")
+            f"<colgroup>{cols}</colgroup>{_thead(model, wrapping)}<tbody>{body}</tbody></table>")
 
 
-def _thead(model: TableModel) -> str:
+def _thead(model: TableModel, wrapping: Wrapping | None = None) -> str:
+    def shown(text: str, start: int, span: int = 1) -> str:
+        return esc_lines(wrapping.header_text(text, start, span) if wrapping else text)
+
     rows = []
     for cells in header_rows(model):
-        heads = [f'<th colspan="{span}"><span class="spanner">{esc_lines(text)}</span></th>'
-                 if text else f'<th colspan="{span}"></th>' for text, span in cells]
+        heads, at = [], 1
+        for text, span in cells:
+            heads.append(f'<th colspan="{span}"><span class="spanner">{shown(text, at, span)}'
+                         "</span></th>" if text else f'<th colspan="{span}"></th>')
+            at += span
         rows.append(f'<tr class="spanner-row"><th class="stub"></th>{"".join(heads)}</tr>')
-    heads = [f'<th class="stub" scope="col">{esc_lines(model.stub_header)}</th>']
-    heads += [f'<th scope="col">{esc_lines(c.header)}</th>' for c in model.columns]
+    heads = [f'<th class="stub" scope="col">{shown(model.stub_header, 0)}</th>']
+    heads += [f'<th scope="col">{shown(c.header, i)}</th>'
+              for i, c in enumerate(model.columns, start=1)]
     rows.append(f'<tr class="column-row">{"".join(heads)}</tr>')
     return f"<thead>{''.join(rows)}</thead>"
 
 
-def _row(row: Row, cells: tuple[str, ...]) -> str:
+def _row(row: Row, cells: tuple[str, ...], wrapping: Wrapping | None = None) -> str:
     """The hot loop of a 5,000-row listing: no inline styles, classes only."""
-    tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(cells))
+    if wrapping is None:
+        label, texts = row.label, cells
+    else:
+        label = wrapping.label_text(row)
+        texts = tuple(wrapping.cell_text(c, i) for i, c in enumerate(cells))
+    tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(texts))
     level = min(max(row.indent, 0), MAX_INDENT)
-    return f'<tr><th class="i{level}" scope="row">{esc_lines(row.label)}</th>{tds}</tr>'
+    return f'<tr><th class="i{level}" scope="row">{esc_lines(label)}</th>{tds}</tr>'
 
 
 def _figure_size(model: FigureModel, page: PageSetup, n_lines: int) -> tuple[float, float]:

@@ -146,7 +146,9 @@ def prepare(doc: Document, model: TableModel, faces: tuple[Face, Face]) -> _Tlf:
     edges = [box.left]
     for width in layout.widths:
         edges.append(edges[-1] + width)
-    wrapping = Wrapping(layout.widths, layout.insets, measure_for(style.font), sizes)
+    # The lines the pages were filled with, already worked out for most texts.
+    wrapping = layout.wrapping or Wrapping(layout.widths, layout.insets,
+                                           measure_for(style.font), sizes)
     return _Tlf(doc, model, layout, wrapping, sizes, box, EmbeddedFont(faces[0], "F0"),
                 EmbeddedFont(faces[1], "F1"), tuple(edges))
 

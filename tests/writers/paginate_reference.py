@@ -2,7 +2,8 @@
 was before its speed-ups (issue 6: texts measured, wrapped and aligned once per distinct text
 and column, numeric columns decided once), kept verbatim below this note so the fast model can
 be compared with the plain one on any table. An intended change to the pagination rules makes
-that test fail: change this copy the same way, or retire both.
+that test fail: change this copy the same way, or retire both. Changed so: breaks after a
+hyphen or slash that joins two words (wrap, _segments, _longest_word), issue 6.
 
 Original module docstring:
 
@@ -29,6 +30,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -113,25 +115,54 @@ class TableLayout:
 # ---- measuring ------------------------------------------------------------------------------
 
 
+# A word may break after a hyphen or a slash that joins two words ("Treatment-emergent",
+# "RECOVERED/RESOLVED", "Hypoaesthesia/paraesthesia"): three letters before it and three after,
+# in a word without digits. So identifiers and numbers stay whole (subject ids
+# "MIROCALS-SIM-101-0001", dates "2014-01-02", "COVID-19", "1/2"), and so do units and short
+# pairs ("U/L", "mg/dL", "X-ray", "AND/OR"). Pango and LibreOffice (Unicode line breaking)
+# would break at more of these, Word at others; the writers are given the model's lines. Never
+# before "(": "term(s)" stays whole.
+_JOINERS = frozenset("-/")
+_MAY_BREAK = re.compile(r"[^\W\d_]{3}[-/][^\W\d_]{3}")  # a text where one might be (fast)
+
+
+def _segments(word: str) -> list[str]:
+    """`word` cut after each hyphen or slash it may break at; [word] when there is none."""
+    if not _MAY_BREAK.search(word) or any(ch.isdigit() for ch in word):
+        return [word]
+    pieces, start = [], 0
+    for i in range(3, len(word) - 3):
+        if (word[i] in _JOINERS and word[i - 3:i].isalpha()
+                and word[i + 1:i + 4].isalpha()):
+            pieces.append(word[start:i + 1])
+            start = i + 1
+    pieces.append(word[start:])
+    return pieces
+
+
 def wrap(text: str, width: float, measure: Measure, size: float, bold: bool = False
          ) -> tuple[str, ...]:
-    """Greedy word wrap at spaces (and at explicit line breaks), as Word and Pango wrap; a word
-    wider than the line is broken between characters."""
+    """Greedy line breaking, as Word and Pango break: at spaces, after a hyphen or slash that
+    joins two words (_segments) and at explicit line breaks; only a piece wider than the line
+    by itself is broken between characters."""
     if "\n" not in text and measure(text, bold) * size <= width:
         return (text,)
     lines: list[str] = []
     for para in text.split("\n"):
         current = ""
         for word in para.split(" "):
-            trial = f"{current} {word}" if current else word
-            if measure(trial, bold) * size <= width:
-                current = trial
-                continue
-            if current:
-                lines.append(current)
-            pieces = _break_word(word, width, measure, size, bold)
-            lines += pieces[:-1]
-            current = pieces[-1]
+            for k, piece in enumerate(_segments(word)):
+                # a word's first piece follows a space, the others their hyphen or slash
+                trial = (piece if not current else current + piece if k
+                         else f"{current} {piece}")
+                if measure(trial, bold) * size <= width:
+                    current = trial
+                    continue
+                if current:
+                    lines.append(current)
+                pieces = _break_word(piece, width, measure, size, bold)
+                lines += pieces[:-1]
+                current = pieces[-1]
         lines.append(current)
     return tuple(lines)
 
@@ -153,7 +184,13 @@ def _natural(text: str, measure: Measure, size: float) -> float:
 
 
 def _longest_word(text: str, measure: Measure, size: float) -> float:
-    return max((measure(w) * size for w in text.replace("\n", " ").split(" ")), default=0.0)
+    """The widest piece of `text` that `wrap` never breaks (a word, or the part of one up to
+    and including a hyphen or slash it may break after): the narrowest a column can be
+    without breaking inside a word."""
+    words = text.replace("\n", " ").split(" ")
+    if ("-" in text or "/" in text) and _MAY_BREAK.search(text):
+        words = [piece for word in words for piece in _segments(word)]
+    return max((measure(w) * size for w in words), default=0.0)
 
 
 # ---- columns --------------------------------------------------------------------------------
