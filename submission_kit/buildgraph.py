@@ -7,7 +7,8 @@ recorded still has that hash, so an output is either rebuilt or proven current b
 never carried over on trust. Inputs are named:
 
     code                 the tool's own program files and version
-    env                  Python and the library versions that can change numbers or bytes
+    env                  Python, the library versions and the installed fonts (version and
+                         size) that can change numbers or bytes
     study:settings       study.toml without its outputs, documents and [regulatory]
     study:tables.14.1.3  one output's block (study:figures.<id>, study:documents.<id>)
     study:all            the whole study.toml (documents read every output's parameters)
@@ -26,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import subprocess
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from typing import Any
 
 from submission_kit import __version__
 from submission_kit.locations import BUNDLED, reference_docx_path
-from submission_kit.study import Study
+from submission_kit.study import Study, Style
 
 PACKAGE = Path(__file__).resolve().parent
 BUNDLED_LABEL = "<bundled>"
@@ -79,6 +81,40 @@ def environment_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def installed_fonts(style: Style) -> dict[str, str]:
+    """The font files the study's font stacks resolve to (`fc-list`), with their version and
+    size: a font update changes PDF and figure bytes as a library update does, so it is part
+    of the `env` input and of the manifest. Version and size, not a content hash: the CJK
+    collections alone are hundreds of megabytes, read on every build."""
+    from submission_kit.writers.print_css import font_families
+
+    wanted = {family.casefold() for family in font_families(style)}
+    fonts = {}
+    for line in _fc_list():
+        families, font_style, path, version, index = line.split("\t")
+        names = [name.strip() for name in families.split(",")]
+        if not any(name.casefold() in wanted for name in names):
+            continue
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            continue
+        label = f"{names[0]} {font_style.split(',')[0]}"
+        fonts[label] = f"{Path(path).name}#{index} version {version}, {size} bytes"
+    return dict(sorted(fonts.items()))
+
+
+def _fc_list() -> list[str]:
+    """One line per installed face: families, style, file, version, index in the file."""
+    try:
+        done = subprocess.run(["fc-list", "-f", "%{family}\t%{style}\t%{file}\t"
+                               "%{fontversion}\t%{index}\n"],
+                              capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return sorted(line for line in done.stdout.splitlines() if line.count("\t") == 4)
 
 
 def code_hash() -> str:
@@ -139,7 +175,8 @@ class Inputs:
         if kind == "code":
             return code_hash()
         if kind == "env":
-            return canonical_hash(environment_versions())
+            return canonical_hash({**environment_versions(),
+                                   "fonts": installed_fonts(self.study.style)})
         if kind == "study":
             return self._study_part(name)
         if kind == "data":

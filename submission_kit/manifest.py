@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from submission_kit import __version__
 from submission_kit.buildgraph import (
     environment_versions,
+    installed_fonts,
     label_path,
     sha256_bytes,
     sha256_file,
@@ -46,7 +47,7 @@ def as_manifest_json(study: Study, outcome: Outcome, previous: Mapping[str, Any]
             for path, content in sorted(outcome.files.items())
         ],
         "nodes": as_nodes_json(outcome),
-        "environment": environment_versions(),
+        "environment": {**environment_versions(), "fonts": installed_fonts(study.style)},
     }
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
