@@ -58,11 +58,24 @@ def _tool(old: Build, new: Build) -> Iterator[Change]:
     if old.tool_version != new.tool_version:
         yield Change("inputs", "tool", "Tool", ("submission-kit",), old.tool_version,
                      new.tool_version)
-    old_env, new_env = old.manifest.get("environment", {}), new.manifest.get("environment", {})
+    old_env = _flat(old.manifest.get("environment", {}))
+    new_env = _flat(new.manifest.get("environment", {}))
     for name in sorted(set(old_env) | set(new_env)):
         if old_env.get(name) != new_env.get(name):
             yield Change("inputs", "environment", "Environment", (name,),
                          str(old_env.get(name, "")), str(new_env.get(name, "")))
+
+
+def _flat(environment: Mapping[str, Any]) -> dict[str, str]:
+    """Library versions, and each installed font as its own entry ("fonts: Liberation Serif
+    Regular"), so a font update reads as one line, not as the whole list."""
+    flat = {}
+    for name, value in environment.items():
+        if isinstance(value, Mapping):
+            flat.update({f"{name}: {inner}": str(v) for inner, v in value.items()})
+        else:
+            flat[name] = str(value)
+    return flat
 
 
 def _datasets(pair: Pair) -> Iterator[Change]:

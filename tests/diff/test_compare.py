@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from builds_in_memory import TABLE, make_build, standard_build
+from builds_in_memory import MANIFEST, TABLE, make_build, standard_build
 
 from submission_kit.diff.changes import DATE_LINES, SEP, ignore_rule
 from submission_kit.diff.compare import compare
@@ -228,3 +228,19 @@ def test_figures_pagination_and_fail_on():
     assert report.exit_code() == 1
     assert report.exit_code(["figures"]) == 1
     assert report.exit_code(["numbers", "text"]) == 0
+
+
+def test_a_font_update_is_one_environment_line_per_font():
+    fonts = {"Liberation Serif Regular": "LiberationSerif-Regular.ttf#0 version 137625, 9 bytes",
+             "DejaVu Serif Book": "DejaVuSerif.ttf#0 version 155320, 7 bytes"}
+    old = make_build(manifest={**MANIFEST, "environment": {"python": "3.11.7",
+                                                           "fonts": fonts}})
+    updated = {**fonts, "Liberation Serif Regular":
+               "LiberationSerif-Regular.ttf#0 version 137626, 9 bytes"}
+    new = make_build("/builds/new", manifest={**MANIFEST, "environment": {
+        "python": "3.11.7", "fonts": updated}})
+    changes = [c for c in changes_of(old, new) if c.kind == "environment"]
+    assert [(c.location, c.old, c.new) for c in changes] == [
+        (("fonts: Liberation Serif Regular",),
+         "LiberationSerif-Regular.ttf#0 version 137625, 9 bytes",
+         "LiberationSerif-Regular.ttf#0 version 137626, 9 bytes")]
