@@ -11,7 +11,8 @@ never carried over on trust. Inputs are named:
                          size) that can change numbers or bytes
     study:settings       study.toml without its outputs, documents and [regulatory]
     study:tables.14.1.3  one output's block (study:figures.<id>, study:documents.<id>)
-    study:all            the whole study.toml (documents read every output's parameters)
+    study:regulatory.fda one [regulatory] section (a document's templates read it)
+    study:all            the whole study.toml
     data:adsl            a dataset file's bytes
     file:<path>          a spec, template or stylesheet file's bytes (bundled files as
                          <bundled>/tables/...; a study's own relative to its folder)

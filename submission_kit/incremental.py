@@ -290,7 +290,8 @@ def _documents(study: Study, options: BuildOptions, nodes: Mapping[str, _Node],
 
 def _document_inputs(study: Study, rendered: RenderedDocument,
                      nodes: Mapping[str, _Node], by_analysis: Mapping[str, _Node]) -> list[str]:
-    ids = ["code", "env", STYLESHEET, reference_input(study), "study:all"]
+    ids = ["code", "env", STYLESHEET, reference_input(study), "study:settings",
+           f"study:documents.{rendered.document.id}", *rendered.config]
     ids += ["file:" + file_label(path, study) for path in rendered.templates]
     placed = [output_node("table", t) for t in rendered.document.tables]
     placed += [output_node("figure", f) for f in rendered.document.figures]

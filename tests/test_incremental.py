@@ -120,6 +120,45 @@ def test_changed_template_rebuilds_only_its_document(small_study, first, tmp_pat
                        "deliverables/SHA256SUMS"}
 
 
+def _plan(study: Path, out: Path, capsys) -> dict[str, str]:
+    assert main(["build", "--study", str(study), "--out", str(out), "--plan"]) == 0
+    return {parts[1]: parts[0] for line in capsys.readouterr().out.splitlines()
+            if len(parts := line.split()) >= 2 and parts[0] in ("rebuild", "current")}
+
+
+def test_a_documents_config_inputs_are_the_blocks_it_read(small_study, first, tmp_path,
+                                                          capsys):
+    """A document depends on the study settings, its own [documents.<id>] block, and the
+    output blocks and [regulatory] sections its templates read, not on the whole study.toml:
+    a footnote edited in Table 14.1.3 rebuilds the brief that places it, not the other one."""
+    study, out = _copy(small_study, first, tmp_path)
+    text = study.read_text()
+    study.write_text(text.replace('[tables."14.1.3"]\n',
+                                  '[tables."14.1.3"]\nfootnotes = ["Age at informed consent."]\n'))
+    plan = _plan(study, out, capsys)
+    assert plan["table:14.1.3"] == plan["document:demography"] == "rebuild"
+    assert plan["document:laboratory"] == plan["table:14.3.4.1"] == "current"
+
+    template = study.parent / "templates/laboratory.md.j2"
+    template.write_text(template.read_text() + "\nReviewed by {{ regulatory.lab.reviewer }} "
+                        "(population: {{ table_params['14.3.4.1'].population }}).\n")
+    study.write_text(text + '\n[regulatory.lab]\nreviewer = "the safety physician"\n'
+                     '\n[regulatory.other]\nnote = "Not read by any template."\n')
+    build(load_study(study), BuildOptions(out_dir=out))
+    assert _nodes_reading(out, "study:regulatory.lab") == {"document:laboratory"}
+    assert _nodes_reading(out, "study:tables.14.3.4.1") == {
+        "table:14.3.4.1", "document:laboratory", "ard"}
+    assert _nodes_reading(out, "study:regulatory.other") == set()
+    assert _nodes_reading(out, "study:all") == set()
+
+    study.write_text(study.read_text().replace("Not read by any template.", "Edited."))
+    assert "rebuild" not in _plan(study, out, capsys).values()
+    study.write_text(study.read_text().replace("the safety physician", "the medical monitor"))
+    plan = _plan(study, out, capsys)
+    assert plan["document:laboratory"] == "rebuild"
+    assert {node for node, step in plan.items() if step == "rebuild"} == {"document:laboratory"}
+
+
 def test_changed_dataset_rebuilds_exactly_the_outputs_that_read_it(small_study, first,
                                                                      tmp_path):
     study, out = _copy(small_study, first, tmp_path)

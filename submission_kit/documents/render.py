@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class RenderedDocument:
     trace: tuple[TraceEntry, ...]
     templates: tuple[Path, ...] = ()  # every template file read (the document's own inputs)
     analyses: frozenset[str] = frozenset()  # analyses whose results the templates read
+    # Parts of study.toml the templates read besides the settings and the document's own
+    # block: "study:tables.14.2.1" (table_params), "study:regulatory.fda" (build inputs).
+    config: frozenset[str] = frozenset()
 
 
 class ContainedLoader(jinja2.BaseLoader):
@@ -97,9 +100,10 @@ def render_document(study: Study, config: DocumentConfig,
     tracer = Tracer()
     env = _environment(study, tracer, tables, figures)
     used: set[str] = set()
+    config_read: set[str] = set()
     try:
         template = env.get_template(config.template)
-        text = template.render(_context(study, config, results, used))
+        text = template.render(_context(study, config, results, used, config_read))
     except jinja2.TemplateNotFound as exc:
         folders = ", ".join(str(d) for d in template_dirs(study))
         raise UserError(f"{study.path}: [documents.{config.id}] template {exc.name!r} not "
@@ -134,7 +138,8 @@ def render_document(study: Study, config: DocumentConfig,
     )
     loader = env.loader
     read = tuple(dict.fromkeys(loader.loaded)) if isinstance(loader, ContainedLoader) else ()
-    return RenderedDocument(document, tuple(tracer.entries), read, frozenset(used))
+    return RenderedDocument(document, tuple(tracer.entries), read, frozenset(used),
+                            frozenset(config_read))
 
 
 def running_header(study: Study, title: str = "") -> str:
@@ -191,7 +196,7 @@ def _directive(kind: str, output_id: str, built: Mapping[str, Any]) -> str:
 
 
 def _context(study: Study, config: DocumentConfig, results: Mapping[str, AnalysisResults],
-             used: set[str]) -> dict[str, Any]:
+             used: set[str], config_read: set[str]) -> dict[str, Any]:
     ident = study.identity
     return {
         "study": {
@@ -207,12 +212,36 @@ def _context(study: Study, config: DocumentConfig, results: Mapping[str, Analysi
         "document": {"id": config.id, "title": config.title, "subtitle": config.subtitle,
                      "version": _version(study, config),
                      "date": long_date(config.date or study.data_cutoff)},
-        "regulatory": authored_view(study.regulatory, "regulatory"),
+        "regulatory": ConfigParts(authored_view(study.regulatory, "regulatory"), "regulatory",
+                                  config_read),
         "results": results_view(results, used),
         # Parameters of each configured output, e.g. table_params["14.2.1"].timepoint_label
-        "table_params": {o.id: o.params for o in study.outputs if o.kind == "table"},
-        "figure_params": {o.id: o.params for o in study.outputs if o.kind == "figure"},
+        "table_params": ConfigParts({o.id: o.params for o in study.outputs
+                                     if o.kind == "table"}, "tables", config_read),
+        "figure_params": ConfigParts({o.id: o.params for o in study.outputs
+                                      if o.kind == "figure"}, "figures", config_read),
     }
+
+
+class ConfigParts(Mapping[str, Any]):
+    """A part of study.toml as the templates see it ([regulatory], the outputs' parameters),
+    noting each entry they read, so that a document is rebuilt when, and only when, a block
+    it read changes. Asking for a missing entry counts too: adding it changes the text."""
+
+    def __init__(self, items: Mapping[str, Any], section: str, read: set[str]) -> None:
+        self._items, self._section, self._read = items, section, read
+
+    def __getitem__(self, key: str) -> Any:
+        self._read.add(f"study:{self._section}.{key}")
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:  # a template that lists them all reads them all
+        self._read.update(f"study:{self._section}.{key}" for key in self._items)
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        self._read.add(f"study:{self._section}")  # how many there are: the whole section
+        return len(self._items)
 
 
 def _version(study: Study, config: DocumentConfig) -> str:
