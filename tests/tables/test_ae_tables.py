@@ -368,3 +368,35 @@ def test_pilot_global_fisher_column_matches_r(tmp_path):
     key = "soc.CARDIAC DISORDERS.pt.SINUS BRADYCARDIA.p.all"
     assert results.get(key).value == pytest.approx(0.123513336237, rel=1e-9)
     assert table.rows[0].cells[-1] == "0.006"
+
+
+def test_safety_tables_count_subjects_by_actual_treatment(study):
+    """Three subjects randomised to placebo (TRT01P) received IL-2LD (TRT01A): the safety
+    tables (configured with treatment_var = "TRT01A") count them, their N and their events
+    under IL-2LD; the demographics table (planned treatment) keeps them under placebo.
+    Expected values: pandas on the edited data, by TRT01A and by TRT01P."""
+    adsl = read_dataset(study / "data/adsl.parquet")
+    adae = read_dataset(study / "data/adae.parquet")
+    with_events = set(adae["USUBJID"])
+    swapped = sorted(adsl.loc[(adsl["TRT01P"] == "Placebo") & (adsl["SAFFL"] == "Y")
+                              & adsl["USUBJID"].isin(with_events), "USUBJID"])[:3]
+    assert len(swapped) == 3
+    _edit(study, "adsl", lambda f: f.assign(
+        TRT01A=f["TRT01A"].where(~f["USUBJID"].isin(swapped), "IL-2LD")))
+    edited = read_dataset(study / "data/adsl.parquet")
+    safety = edited[edited["SAFFL"] == "Y"]
+    actual = safety["TRT01A"].value_counts()
+    planned = edited[edited["ITTFL"] == "Y"]["TRT01P"].value_counts()
+    assert actual["IL-2LD"] == (safety["TRT01P"] == "IL-2LD").sum() + 3
+
+    tables = compute(load_study(study / "study.toml")).tables
+    for table_id in AE_TABLES:
+        big_n = [c.n for c in tables[table_id].columns[:2]]
+        assert big_n == [actual["Placebo"], actual["IL-2LD"]], table_id
+    assert [c.n for c in tables["14.1.3"].columns[:2]] == [planned["Placebo"],
+                                                          planned["IL-2LD"]]
+    any_teae = tables["14.3.1.2"].rows[0]
+    teae = adae.merge(safety[["USUBJID", "TRT01A"]], on="USUBJID")
+    teae = teae[teae["TRTEMFL"] == "Y"]
+    expected = teae.groupby("TRT01A")["USUBJID"].nunique()
+    assert [_n(c) for c in any_teae.cells[:2]] == [expected["Placebo"], expected["IL-2LD"]]
