@@ -169,7 +169,8 @@ def _annotation(table: Shown, ctx: OutputContext) -> tuple[str, ...]:
             reference = next(a for a in labels if not table.has(f"cox.unadjusted.{a}.hr"))
             hr = table.est_ci(f"{base}.hr", f"{base}.lcl", f"{base}.ucl", 2).text
             lines.append(f"HR ({labels[arm]} vs {labels[reference]}) {hr}")
-    lines.append(f"Log-rank p = {table.pvalue('logrank.unstratified.p').text}")
+    p = table.pvalue("logrank.unstratified.p").text
+    lines.append(f"Log-rank p {p}" if p[:1] in "<>" else f"Log-rank p = {p}")  # p <0.001
     return tuple(lines)
 
 

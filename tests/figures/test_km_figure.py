@@ -338,6 +338,15 @@ def test_pilot_axis_stays_in_days(pilot):
         float(t) for t in range(0, 201, 20))
 
 
+def test_a_p_value_below_the_floor_reads_p_less_than(pilot):
+    """The pilot's log-rank p (chi-square 60.27 on 2 df, visR) is printed as the table prints
+    it, "<0.001", after "p" without "=": "Log-rank p <0.001", not "p = <0.001"."""
+    _, built = pilot
+    assert built.results["t_14_2_1"].get("logrank.unstratified.p").value < 0.001
+    svg = built.figures["14.2.1"].svg.decode()
+    assert "Log-rank p &lt;0.001" in svg and "p = &lt;" not in svg
+
+
 # ---- layout: no overlaps, counts under their ticks --------------------------------------------
 
 def _texts(fig):
