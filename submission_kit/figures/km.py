@@ -1,5 +1,12 @@
 """Kaplan-Meier plot with a numbers-at-risk table, drawn from `KMCurve`s (no statistics here).
 
+The curves stay in the data's time unit (they are the table's); the drawing divides their
+times by `KMPlot.time_scale` (30.4375 to draw days in months), and everything else on the
+axis (x_max, the numbers-at-risk times) is in the axis' unit already.
+Artists carry ids (gid) so tests can read what was drawn: km-<i> (the step curve of arm i),
+ci-<i> (its confidence band), censored-<i> (its + marks), at-risk-<i>-<j> (arm i's count
+at tick j).
+
 Arms differ by line style as well as colour, so the figure reads in greyscale print.
 Every text is created inside `figure_style`, which turns mathtext off: arm labels and axis
 titles from the study print literally, '$' included.
@@ -39,6 +46,7 @@ class KMPlot:
     font_pt: float = 9.0
     show_ci: bool = False
     marking: str = ""  # "Synthetic data — for demonstration only", drawn in the image
+    time_scale: float = 1.0  # data time units per axis unit (30.4375: days drawn in months)
 
 
 def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
@@ -63,16 +71,17 @@ def render_km(plot: KMPlot) -> tuple[bytes, bytes]:
 def _draw_series(ax: Axes, series: KMSeries, index: int, plot: KMPlot) -> None:
     c = series.curve
     colour, dash = ARM_COLOURS[index % len(ARM_COLOURS)], ARM_DASHES[index % len(ARM_DASHES)]
-    ax.step(c.times, c.survival, where="post", color=colour, linestyle=dash, linewidth=1.4,
-            label=series.label)
+    x = np.asarray(c.times, dtype=float) / plot.time_scale
+    ax.step(x, c.survival, where="post", color=colour, linestyle=dash, linewidth=1.4,
+            label=series.label, gid=f"km-{index}")
     if plot.show_ci:
-        ax.fill_between(c.times, c.lower, c.upper, step="post", color=colour, alpha=0.12,
-                        linewidth=0)
-    censored = np.array([t for t in c.censored_times if t <= plot.x_max])
-    if censored.size:
+        ax.fill_between(x, c.lower, c.upper, step="post", color=colour, alpha=0.12,
+                        linewidth=0, gid=f"ci-{index}")
+    censored = np.array([t for t in c.censored_times if t / plot.time_scale <= plot.x_max])
+    if censored.size:  # on the curve: S at the last step at or before the censoring time
         idx = np.searchsorted(c.times, censored, side="right") - 1
-        ax.plot(censored, np.asarray(c.survival)[idx], linestyle="none", marker="+",
-                markersize=5, color=colour)
+        ax.plot(censored / plot.time_scale, np.asarray(c.survival)[idx], linestyle="none",
+                marker="+", markersize=5, color=colour, gid=f"censored-{index}")
 
 
 def _format_axes(ax: Axes, plot: KMPlot) -> None:
@@ -131,6 +140,6 @@ def _draw_risk_table(fig: Figure, ax: Axes, plot: KMPlot, share: float) -> None:
         y = top - 0.055 * (i + 1)
         fig.text(label_x, y, series.short_label, transform=label_trans, va="top", ha="right",
                  fontsize=plot.font_pt, color=ARM_COLOURS[i % len(ARM_COLOURS)])
-        for t, n in zip(plot.risk_times, series.at_risk, strict=True):
+        for j, (t, n) in enumerate(zip(plot.risk_times, series.at_risk, strict=True)):
             fig.text(t, y, str(n), transform=trans, ha="center", va="top",
-                     fontsize=plot.font_pt)
+                     fontsize=plot.font_pt, gid=f"at-risk-{i}-{j}")

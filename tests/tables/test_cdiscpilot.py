@@ -101,8 +101,30 @@ def test_time_to_dermatologic_event_matches_published(computed):
 
 
 def test_km_figure_numbers_at_risk(computed):
-    """visR default ticks 0, 20, ..., 200: Placebo 86, 75, 65, 59, ... (recomputed from the
-    data; the Pilot 1 PDF itself could not be read, see the test module docstring)."""
+    """visR default ticks 0, 20, ..., 200 days. Expected: an independent count here, lifelines
+    KaplanMeierFitter.event_table on the raw pilot ADSL (SAFFL = "Y", TRT01P) and ADTTE
+    (PARAMCD = TTDE): at_risk of the first event-table time >= the tick, 0 past the last (R
+    summary(survfit, times = t)$n.risk: a subject whose time equals the tick is at risk).
+    Pinned from that recomputation: Placebo 86, 75, 65, 59 and High Dose 84, 48, 31, 14 at
+    0-60 (the Pilot 1 PDF itself could not be read)."""
+    from lifelines import KaplanMeierFitter
+
+    from submission_kit.data.io import read_dataset
+    from submission_kit.study import load_study
+
     results = computed.results["f_14_2_1"]
     assert [results.get(f"at_risk.PBO.t{t}").value for t in (0, 20, 40, 60)] == [86, 75, 65, 59]
     assert [results.get(f"at_risk.XANH.t{t}").value for t in (0, 20, 40, 60)] == [84, 48, 31, 14]
+    paths = {d.name: d.path for d in load_study(STUDY).datasets}
+    adsl, adtte = read_dataset(paths["adsl"]), read_dataset(paths["adtte"])
+    data = adsl.loc[adsl["SAFFL"] == "Y", ["USUBJID", "TRT01P"]].merge(
+        adtte.loc[adtte["PARAMCD"] == "TTDE", ["USUBJID", "AVAL", "CNSR"]], on="USUBJID")
+    ticks = range(0, 201, 20)
+    assert results.series["ticks"] == tuple(float(t) for t in ticks)
+    for key, arm in (("PBO", "Placebo"), ("XANL", "Xanomeline Low Dose"),
+                     ("XANH", "Xanomeline High Dose")):
+        rows = data[data["TRT01P"] == arm]
+        table = KaplanMeierFitter().fit(rows["AVAL"], rows["CNSR"] == 0).event_table
+        expected = [int(table.loc[table.index[table.index >= t][0], "at_risk"])
+                    if (table.index >= t).any() else 0 for t in ticks]
+        assert [results.get(f"at_risk.{key}.t{t}").value for t in ticks] == expected, arm
