@@ -49,7 +49,7 @@ def validate(study: Path, capsys) -> tuple[int, str]:
      "treatment.arms[0].lable: unknown key; did you mean 'label'?"),
     ('{ var = "AGE", label = "Age (years)" }', '{ var = "AGE", labl = "Age (years)" }',
      '[tables."14.1.3"] variables[0].labl: unknown key; did you mean \'label\'?'),
-    ('tick_every = 80', 'tick_every = "80"', '[figures."14.2.1"] tick_every: expected number'),
+    ('tick_every = 3', 'tick_every = "3"', '[figures."14.2.1"] tick_every: expected number'),
     ('template = "fda-meeting-package/document.md.j2"',
      'templat = "fda-meeting-package/document.md.j2"',
      "documents.fda-meeting-package.templat: unknown key; did you mean 'template'?"),

@@ -462,4 +462,4 @@ def test_km_alt_text_gives_each_arms_n_events_and_the_tables_hr_and_p(demo_compu
         assert f"{arm.label}, N={n:g}, {events:g} events" in alt
     p = next(r for r in table.rows if r.label == "Log-rank test, p-value").cells[-1]
     assert f"Log-rank p = {p}" in alt
-    assert "HR (IL-2LD vs Placebo) " in alt and "Numbers at risk at 0, 80," in alt
+    assert "HR (IL-2LD vs Placebo) " in alt and "Numbers at risk at 0, 3, 6," in alt
