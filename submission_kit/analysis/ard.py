@@ -142,22 +142,30 @@ def as_ard_json(results: AnalysisResults) -> str:
     return json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-ARD_COLUMNS = ("analysis_id", "output_id", "population", "group1", "group1_level", "group2",
-               "group2_level", "result_key", "stat_name", "stat_label", "value", "methods")
+def ard_columns(depth: int) -> tuple[str, ...]:
+    """The CSV's columns with `depth` (at least two) grouping variable/level pairs."""
+    groups = [name for i in range(1, max(depth, 2) + 1)
+              for name in (f"group{i}", f"group{i}_level")]
+    return ("analysis_id", "output_id", "population", *groups, "result_key", "stat_name",
+            "stat_label", "value", "methods")
 
 
 def as_ard_csv(all_results: Iterable[AnalysisResults]) -> str:
     """Every result of a build in the long, one-row-per-statistic form of CDISC Analysis
-    Results Data (the shape of R `cards` and the ARS ARD), for checking in SAS or R."""
+    Results Data (the shape of R `cards` and the ARS ARD), for checking in SAS or R. There
+    are as many group columns as the deepest grouping needs (arm, subgroup and its level,
+    visit ...): no grouping is ever cut off."""
+    everything = list(all_results)
+    depth = max(2, *(len(s.group) for r in everything for s in r.stats))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ARD_COLUMNS)
-    for results in all_results:
+    writer.writerow(ard_columns(depth))
+    for results in everything:
         methods = "; ".join(results.methods)
         for s in results.stats:
-            groups = list(s.group)[:2] + [("", "")] * (2 - min(len(s.group), 2))
-            writer.writerow([results.id, results.output_id, results.population,
-                             groups[0][0], groups[0][1], groups[1][0], groups[1][1],
+            groups = [part for pair in s.group for part in pair]
+            groups += [""] * (2 * depth - len(groups))
+            writer.writerow([results.id, results.output_id, results.population, *groups,
                              s.key, s.key.rsplit(".", 1)[-1], s.label, _csv_value(s.value),
                              methods])
     return buffer.getvalue()

@@ -110,3 +110,19 @@ def test_global_tests_have_their_own_column_in_a_three_arm_study():
     hr = next(r for r in table.rows if r.label == "Hazard ratio (95% CI)")
     assert hr.cells[0] == "" and hr.cells[1] and hr.cells[2] and hr.cells[3] == ""
     json.dumps(pilot.results["t_14_2_1"].levels)
+
+
+def test_ard_csv_keeps_every_grouping_level():
+    """A statistic grouped by subgroup, level and arm keeps all three pairs: the CSV gets as
+    many group columns as the deepest grouping (two at least)."""
+    from submission_kit.analysis.ard import AnalysisResults, stat
+
+    deep = stat("t_x", "sub.SEX.F.IL2.hr", 0.5, "hr", "HR",
+                {"subgroup": "SEX", "level": "F", "arm": "IL2"})
+    flat = stat("t_x", "N", 10, "n", "Subjects")
+    results = AnalysisResults("t_x", "14.2.2", "Subgroups", "ITT", (), (deep, flat))
+    rows = list(csv.DictReader(io.StringIO(as_ard_csv([results]))))
+    assert [(r["group1"], r["group1_level"], r["group2"], r["group2_level"], r["group3"],
+             r["group3_level"]) for r in rows] == [
+        ("arm", "IL2", "level", "F", "subgroup", "SEX"), ("", "", "", "", "", "")]
+    assert rows[0]["value"] == "0.5" and rows[1]["value"] == "10"
