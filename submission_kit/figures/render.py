@@ -101,7 +101,7 @@ def as_images(fig: Figure, marking: str = "") -> tuple[bytes, bytes]:
     require_drawable_text(fig)
     if marking:
         fig.text(0.995, 0.004, marking, ha="right", va="bottom", color="#555555",
-                 fontsize=max(plt.rcParams["font.size"] - 1, 6), fontstyle="italic")
+                 fontsize=plt.rcParams["font.size"], fontstyle="italic")
     return as_svg(fig, marking), as_png(fig, marking)
 
 

@@ -288,9 +288,10 @@ def simple_table_xml(header: list[str], rows: list[list[str]], widths: list[int]
 
 def figure_size(model: FigureModel, width: int, height: int) -> tuple[int, int]:
     """EMU size: the model's inches, scaled down (aspect kept) to the text width and 80 % of
-    the text height, so titles and footnotes fit on the same page."""
+    the text height, so titles and footnotes fit on the same page; never below the scale that
+    keeps its text legible (FigureModel.placed_scale)."""
     w_in, h_in = max(model.width_in, 0.1), max(model.height_in, 0.1)
-    scale = min(1.0, width / TWIPS_PER_INCH / w_in, 0.8 * height / TWIPS_PER_INCH / h_in)
+    scale = model.placed_scale(width / TWIPS_PER_INCH, 0.8 * height / TWIPS_PER_INCH)
     return round(w_in * scale * EMU_PER_INCH), round(h_in * scale * EMU_PER_INCH)
 
 

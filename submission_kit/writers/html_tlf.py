@@ -161,11 +161,12 @@ def _row(row: Row, cells: tuple[str, ...], wrapping: Wrapping | None = None) -> 
 
 
 def _figure_size(model: FigureModel, page: PageSetup, n_lines: int) -> tuple[float, float]:
-    """The figure's own size, scaled down (never up) to fit its page with caption and notes."""
+    """The figure's own size, scaled down (never up) to fit its page with caption and notes,
+    but never below the scale that keeps its text legible (FigureModel.placed_scale)."""
     avail_w, avail_h = content_box(page, model.orientation)
     avail_h -= LINE_IN * n_lines + 0.3
     width, height = max(model.width_in, 0.1), max(model.height_in, 0.1)
-    scale = min(1.0, avail_w / width, avail_h / height)
+    scale = model.placed_scale(avail_w, avail_h)
     return width * scale, height * scale
 
 
