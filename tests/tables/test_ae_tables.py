@@ -9,19 +9,21 @@ Published source, CDISC pilot:
      terms by descending High Dose count then alphabetically, and Fisher's exact p-values
      (R fisher.test, 2 x 2) of placebo against each active arm, printed to 3 decimals with
      '>.99' above 0.99, '0.000' below 0.0005 and a blank where neither arm had the event
-     (here: NE with a footnote; '<0.001' below 0.001, the house style).
+     (here: NE with a footnote; '<0.001' below 0.001, the house style). Every cell of it is
+     stored in tests/tables/published/atorus-14-5.01.csv (scripts/extract_atorus_rtf.py) and
+     compared with Table 14.3.1.2 under the rules of tests/tables/published/atorus.py.
 Demo: every count is checked against a direct pandas computation written here, and the
 p-values against scipy.stats.fisher_exact and risk differences against statsmodels.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from published import atorus
 from scipy.stats import fisher_exact
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -37,54 +39,13 @@ PILOT = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "stu
 AE_TABLES = ("14.3.1.1", "14.3.1.2", "14.3.1.3", "14.3.1.4", "14.3.1.5")
 SEVERITY = {"MILD": 0, "MODERATE": 1, "SEVERE": 2}
 
-# P, cell by cell: n (%) and [AEs] for Placebo, Low Dose, High Dose; p Low, p High.
-PUBLISHED = {
-    (None, "ANY BODY SYSTEM"): ("65 (75.6%)", "[281]", "77 (91.7%)", "[412]", "76 (90.5%)", "[433]", "0.007*", "0.014*"),  # noqa: E501
-    (None, "CARDIAC DISORDERS"): ("12 (14.0%)", "[26]", "13 (15.5%)", "[30]", "15 (17.9%)", "[30]", "0.831", "0.534"),  # noqa: E501
-    ("CARDIAC DISORDERS", "SINUS BRADYCARDIA"): ("2 ( 2.3%)", "[2]", "7 ( 8.3%)", "[10]", "8 ( 9.5%)", "[12]", "0.097*", "0.056*"),  # noqa: E501
-    ("CARDIAC DISORDERS", "MYOCARDIAL INFARCTION"): ("4 ( 4.7%)", "[4]", "2 ( 2.4%)", "[4]", "4 ( 4.8%)", "[8]", "0.682", ">.99"),  # noqa: E501
-    ("CARDIAC DISORDERS", "ATRIAL FLUTTER"): ("0", "", "1 ( 1.2%)", "[1]", "1 ( 1.2%)", "[2]", "0.494", "0.494"),  # noqa: E501
-    ("CARDIAC DISORDERS", "CARDIAC DISORDER"): ("0", "", "0", "", "1 ( 1.2%)", "[1]", "", "0.494"),
-    (None, "GASTROINTESTINAL DISORDERS"): ("17 (19.8%)", "[26]", "14 (16.7%)", "[22]", "20 (23.8%)", "[36]", "0.692", "0.580"),  # noqa: E501
-    ("GASTROINTESTINAL DISORDERS", "VOMITING"): ("3 ( 3.5%)", "[3]", "3 ( 3.6%)", "[4]", "7 ( 8.3%)", "[9]", ">.99", "0.208"),  # noqa: E501
-    ("GASTROINTESTINAL DISORDERS", "DIARRHOEA"): ("9 (10.5%)", "[10]", "4 ( 4.8%)", "[5]", "4 ( 4.8%)", "[4]", "0.248", "0.248"),  # noqa: E501
-    ("GASTROINTESTINAL DISORDERS", "SALIVARY HYPERSECRETION"): ("0", "", "0", "", "4 ( 4.8%)", "[5]", "", "0.057*"),  # noqa: E501
-    (None, "GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS"): ("21 (24.4%)", "[46]", "47 (56.0%)", "[118]", "40 (47.6%)", "[124]", "0.000*", "0.002*"),  # noqa: E501
-    ("GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS", "APPLICATION SITE PRURITUS"): ("6 ( 7.0%)", "[10]", "22 (26.2%)", "[32]", "22 (26.2%)", "[35]", "0.001*", "0.001*"),  # noqa: E501
-    ("GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS", "APPLICATION SITE ERYTHEMA"): ("3 ( 3.5%)", "[3]", "12 (14.3%)", "[20]", "15 (17.9%)", "[23]", "0.015*", "0.002*"),  # noqa: E501
-    (None, "INFECTIONS AND INFESTATIONS"): ("16 (18.6%)", "[35]", "9 (10.7%)", "[16]", "13 (15.5%)", "[20]", "0.194", "0.685"),  # noqa: E501
-    ("INFECTIONS AND INFESTATIONS", "NASOPHARYNGITIS"): ("2 ( 2.3%)", "[4]", "4 ( 4.8%)", "[9]", "6 ( 7.1%)", "[8]", "0.441", "0.166"),  # noqa: E501
-    (None, "NERVOUS SYSTEM DISORDERS"): ("8 ( 9.3%)", "[11]", "20 (23.8%)", "[40]", "25 (29.8%)", "[41]", "0.013*", "0.001*"),  # noqa: E501
-    ("NERVOUS SYSTEM DISORDERS", "DIZZINESS"): ("2 ( 2.3%)", "[3]", "8 ( 9.5%)", "[13]", "11 (13.1%)", "[15]", "0.056*", "0.009*"),  # noqa: E501
-    (None, "PSYCHIATRIC DISORDERS"): ("10 (11.6%)", "[12]", "10 (11.9%)", "[14]", "8 ( 9.5%)", "[11]", ">.99", "0.804"),  # noqa: E501
-    (None, "SKIN AND SUBCUTANEOUS TISSUE DISORDERS"): ("20 (23.3%)", "[45]", "39 (46.4%)", "[111]", "40 (47.6%)", "[104]", "0.002*", "0.001*"),  # noqa: E501
-    ("SKIN AND SUBCUTANEOUS TISSUE DISORDERS", "PRURITUS"): ("8 ( 9.3%)", "[11]", "21 (25.0%)", "[31]", "26 (31.0%)", "[38]", "0.008*", "0.000*"),  # noqa: E501
-    ("SKIN AND SUBCUTANEOUS TISSUE DISORDERS", "HYPERHIDROSIS"): ("2 ( 2.3%)", "[2]", "4 ( 4.8%)", "[5]", "8 ( 9.5%)", "[10]", "0.441", "0.056*"),  # noqa: E501
-    ("SKIN AND SUBCUTANEOUS TISSUE DISORDERS", "BLISTER"): ("0", "", "5 ( 6.0%)", "[8]", "1 ( 1.2%)", "[2]", "0.028*", "0.494"),  # noqa: E501
-    (None, "VASCULAR DISORDERS"): ("3 ( 3.5%)", "[7]", "3 ( 3.6%)", "[3]", "1 ( 1.2%)", "[1]", ">.99", "0.621"),  # noqa: E501
-    ("VASCULAR DISORDERS", "HYPOTENSION"): ("2 ( 2.3%)", "[3]", "1 ( 1.2%)", "[1]", "0", "", ">.99", "0.497"),  # noqa: E501
-}
-# P: the order of every system organ class, and of the preferred terms of one of them.
-PUBLISHED_SOCS = [
-    "CARDIAC DISORDERS", "CONGENITAL, FAMILIAL AND GENETIC DISORDERS",
-    "EAR AND LABYRINTH DISORDERS", "EYE DISORDERS", "GASTROINTESTINAL DISORDERS",
-    "GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS", "HEPATOBILIARY DISORDERS",
-    "IMMUNE SYSTEM DISORDERS", "INFECTIONS AND INFESTATIONS",
-    "INJURY, POISONING AND PROCEDURAL COMPLICATIONS", "INVESTIGATIONS",
-    "METABOLISM AND NUTRITION DISORDERS", "MUSCULOSKELETAL AND CONNECTIVE TISSUE DISORDERS",
-    "NEOPLASMS BENIGN, MALIGNANT AND UNSPECIFIED (INCL CYSTS AND POLYPS)",
-    "NERVOUS SYSTEM DISORDERS", "PSYCHIATRIC DISORDERS", "RENAL AND URINARY DISORDERS",
-    "REPRODUCTIVE SYSTEM AND BREAST DISORDERS", "RESPIRATORY, THORACIC AND MEDIASTINAL DISORDERS",
-    "SKIN AND SUBCUTANEOUS TISSUE DISORDERS", "SOCIAL CIRCUMSTANCES",
-    "SURGICAL AND MEDICAL PROCEDURES", "VASCULAR DISORDERS"]
-PUBLISHED_CARDIAC_PTS = [
-    "SINUS BRADYCARDIA", "MYOCARDIAL INFARCTION", "ATRIAL FIBRILLATION", "ATRIAL FLUTTER",
-    "CARDIAC DISORDER", "SUPRAVENTRICULAR EXTRASYSTOLES", "VENTRICULAR EXTRASYSTOLES",
-    "ATRIAL HYPERTROPHY", "ATRIOVENTRICULAR BLOCK FIRST DEGREE",
-    "ATRIOVENTRICULAR BLOCK SECOND DEGREE", "BRADYCARDIA", "BUNDLE BRANCH BLOCK LEFT",
-    "BUNDLE BRANCH BLOCK RIGHT", "CARDIAC FAILURE CONGESTIVE", "PALPITATIONS",
-    "SINUS ARRHYTHMIA", "SUPRAVENTRICULAR TACHYCARDIA", "TACHYCARDIA", "VENTRICULAR HYPERTROPHY",
-    "WOLFF-PARKINSON-WHITE SYNDROME"]
+# P, every cell: tests/tables/published/atorus-14-5.01.csv (every table row of the RTF, as
+# printed; scripts/extract_atorus_rtf.py), read and compared under the rules written in
+# tests/tables/published/atorus.py.
+ARM_COLUMNS = ("PBO", "XANL", "XANH")
+# Published rows, cells and order our table departs from by design: none. (An entry would be
+# (system organ class or None, preferred term or SOC) -> reason.)
+EXCEPTIONS: dict[tuple[str | None, str], str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -126,49 +87,92 @@ def _teae(frames) -> pd.DataFrame:
 
 # ---- CDISC pilot against the published table ---------------------------------------------------
 
-def _p_matches(published: str, p: float) -> bool:
-    """The p-value at full precision, read at the published precision."""
-    shown = published.rstrip("*").strip()
-    if shown == "":
-        return math.isnan(p)
-    if shown == ">.99":
-        return p > 0.99
-    return abs(p - float(shown)) <= 0.0005 + 1e-12
+def _published_rows() -> list[tuple[tuple[str | None, str], list[str]]]:
+    """P's data rows in order: ((SOC or None, label), the 8 cells). A preferred term is
+    printed with a two-blank indent under its SOC; blank rows separate the SOCs."""
+    out: list[tuple[tuple[str | None, str], list[str]]] = []
+    soc = None
+    for label, *cells in atorus.rows("14-5.01")[3:]:  # 3 header rows
+        if not label.strip():
+            assert not any(c.strip() for c in cells)  # a spacer
+            continue
+        if label.startswith("  "):
+            out.append(((soc, label.strip()), cells))
+        else:
+            soc = label
+            out.append(((None, "ANY BODY SYSTEM" if soc == "ANY BODY SYSTEM" else soc), cells))
+    return out
+
+
+def _our_key(key: tuple[str | None, str]) -> tuple[str | None, str]:
+    """P's "ANY BODY SYSTEM" row is our "Subjects with at least one TEAE"."""
+    return (None, "Subjects with at least one TEAE") if key == (None, "ANY BODY SYSTEM") else key
 
 
 def test_pilot_big_n_and_columns_match_published(pilot):
     table = pilot.tables["14.3.1.2"]
+    header = atorus.rows("14-5.01")[1]
+    published_n = [int(c.rsplit("(N=", 1)[1].rstrip(")")) for c in header if "(N=" in c]
     arms = [c for c in table.columns if c.n is not None]
     assert [(c.label, c.n) for c in arms] == [
-        ("Placebo", 86), ("Xanomeline Low Dose", 84), ("Xanomeline High Dose", 84)]  # P
+        ("Placebo", 86), ("Xanomeline Low Dose", 84), ("Xanomeline High Dose", 84)]
+    assert [c.n for c in arms] == published_n  # P: 86 / 84 / 84
     assert [c.label for c in table.columns if c.key.startswith("P.")] == [
         "p-value\nXanomeline Low Dose\nvs Placebo", "p-value\nXanomeline High Dose\nvs Placebo"]
 
 
-def test_pilot_rows_match_published_cell_by_cell(pilot):
+def test_pilot_every_published_cell_and_row_order(pilot):
+    """Every published row of P, every cell: n (%) and [AEs] per arm as displayed and as
+    counted, the two Fisher p-values at full precision and as displayed (rules:
+    published/atorus.py); and the rows, their order included, are the same set."""
     table, results = pilot.tables["14.3.1.2"], pilot.results["t_14_3_1_2"]
-    rows = _by_soc(table)
-    for (soc, label), published in PUBLISHED.items():
-        ours = "Subjects with at least one TEAE" if label == "ANY BODY SYSTEM" else label
-        cells, keys = rows[(soc, ours)].cells, rows[(soc, ours)].keys
-        for i in (0, 2, 4):  # n (%): '2 ( 2.3%)' is our '2 (2.3)'
-            assert cells[i] == re.sub(r"\(\s*([\d.]+)%\)", r"(\1)", published[i]), (label, i)
-            assert cells[i + 1] == (published[i + 1].strip("[]") or "0"), (label, i)
-        for cell, key, shown in zip(cells[6:], keys[6:], published[6:], strict=True):
-            p = results.get(key.split(":", 1)[1]).value
-            assert _p_matches(shown, float("nan") if p is None else p), (label, shown, p)
-            if shown.rstrip("*") not in ("", ">.99", "0.000", "0.001"):
-                assert cell == shown.rstrip("*"), (label, cell, shown)
-            assert cell == "NE" if shown == "" else cell != "NE"
+    ours = {key: row for key, row in _by_soc(table).items()}
+    published = _published_rows()
+    mismatches, compared = [], 0
 
+    def value(key: str):
+        return results.get(key.split(":", 1)[1]).value
 
-def test_pilot_sort_order_matches_published(pilot):
-    table = pilot.tables["14.3.1.2"]
-    socs = [r.label for r in table.rows if r.indent == 0][1:]
-    assert socs == PUBLISHED_SOCS  # P: alphabetical
-    labels = [r.label for r in table.rows]
-    start = labels.index("CARDIAC DISORDERS") + 1
-    assert labels[start:start + len(PUBLISHED_CARDIAC_PTS)] == PUBLISHED_CARDIAC_PTS
+    for key, cells in published:
+        where = " / ".join(k for k in key if k)
+        if key in EXCEPTIONS:
+            continue
+        row = ours.get(_our_key(key))
+        if row is None:
+            mismatches.append(f"{where}: row missing from ours")
+            continue
+        for i, arm in enumerate(ARM_COLUMNS):
+            n_key, e_key = row.keys[2 * i], row.keys[2 * i + 1]
+            checks = [
+                (f"{arm} n (%)", cells[2 * i], row.cells[2 * i],
+                 atorus.check_count(cells[2 * i], row.cells[2 * i], value(n_key),
+                                    value(n_key[:-2] + ".pct") if value(n_key) else None)),
+                (f"{arm} [AEs]", cells[2 * i + 1], row.cells[2 * i + 1],
+                 atorus.check_events(cells[2 * i + 1], row.cells[2 * i + 1], value(e_key)))]
+            for column, shown_p, shown_o, problem in checks:
+                compared += 1
+                if problem:
+                    mismatches.append(f"{where} | {column}: published {shown_p!r}, ours "
+                                      f"{shown_o!r}: {problem}")
+        for j, arm in enumerate(ARM_COLUMNS[1:]):
+            compared += 1
+            cell, shown, p = cells[6 + j], row.cells[6 + j], value(row.keys[6 + j])
+            problem = atorus.check_pvalue(cell, shown, p, star=0.15)
+            if problem:
+                mismatches.append(f"p {arm} vs PBO | {where}: published {cell!r}, ours "
+                                  f"{shown!r}: {problem}")
+    order_p = [_our_key(k) for k, _ in published if k not in EXCEPTIONS]
+    order_o = [k for k in ours if k not in {_our_key(e) for e in EXCEPTIONS}]
+    if order_p != order_o:
+        extra = [" / ".join(x for x in k if x) for k in order_o if k not in set(order_p)]
+        first = next((i for i, (a, b) in enumerate(zip(order_p, order_o, strict=False))
+                      if a != b), None)
+        mismatches.append(f"row order or set differs: first difference at row {first}"
+                          f" (published {order_p[first] if first is not None else None},"
+                          f" ours {order_o[first] if first is not None else None}); rows only"
+                          f" in ours: {extra}")
+    assert not mismatches, atorus.report(mismatches, "14-5.01", compared)
+    assert compared == 8 * (len(published) - len(EXCEPTIONS)) == 8 * 254  # P: 254 rows
 
 
 def test_pilot_overview_counts_match_a_direct_computation(pilot):

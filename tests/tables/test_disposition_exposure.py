@@ -7,7 +7,12 @@ and independent computations:
      Study Data" (Fisher's exact test), outputs/14-2.01.rtf "Summary of Demographic and
      Baseline Characteristics" (ANOVA / Pearson chi-square p-values), outputs/14-4.01.rtf
      "Summary of Planned Exposure to Study Drug" (safety population columns). Percentages
-     there are whole numbers; p-values have 4 decimals ("<.0001" below that).
+     there are whole numbers; p-values have 4 decimals ("<.0001" below that). The files are
+     unchanged in their values since (last changed in 73c178104647c4689d6de6198e3e7137f046e6c2);
+     every cell of 14-1.01, 14-1.02 and 14-4.01 is stored in tests/tables/published/atorus-*.csv
+     (read at fc8d658d7709aac0cccd753d0ca9ae6726090a61 by scripts/extract_atorus_rtf.py) and
+     compared under the rules of tests/tables/published/atorus.py; 14-2.01 in
+     test_cdiscpilot.py.
 - RConsortium/submissions-pilot1 output/tlf-demographic.out
   @ 97dfd6ad585a1f16213dcb29b994a4e28deec888 shows no p-values, so A is the only published
   source for them. A's "Race (Origin)" p-value (0.6477) is of the legacy race coding, which
@@ -21,6 +26,7 @@ and independent computations:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -28,9 +34,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 import pytest
+from published import atorus
 from scipy import stats
 
-from submission_kit import fmt
 from submission_kit.analysis.descriptive import fisher_records, oneway_anova, pearson_chisq
 from submission_kit.build import compute, compute_mock
 from submission_kit.cli import DEMO_STUDY
@@ -62,76 +68,115 @@ def demo():
     return compute(_only(load_study(DEMO_STUDY)))
 
 
-def _n_pct0(results, key, columns=(*ARMS, "TOTAL")):
-    """(n, percentage at 0 decimals) per column, as A prints them; `key` holds "{c}" where
-    the column goes ("ITT.{c}", "status.{c}.Y")."""
-    return [(results.get(key.format(c=c) + ".n").value,
-             int(fmt.fmt_num(results.get(key.format(c=c) + ".pct").value, 0)))
-            for c in columns]
-
-
 def _row(table, label):
     return list(next(r for r in table.rows if r.label == label).cells)
 
 
 # ---- CDISC pilot against A -----------------------------------------------------------------
 
-def test_pilot_populations_match_published_14_1_01(pilot):
-    r = pilot.results["t_14_1_2"]
-    assert _n_pct0(r, "ITT.{c}") == [(86, 100), (84, 100), (84, 100), (254, 100)]
-    assert _n_pct0(r, "SAF.{c}") == [(86, 100), (84, 100), (84, 100), (254, 100)]
-    assert _n_pct0(r, "EFF.{c}") == [(79, 92), (81, 96), (74, 88), (234, 92)]
-    assert _n_pct0(r, "COMP24FL.{c}") == [(60, 70), (28, 33), (30, 36), (118, 46)]
-    assert _n_pct0(r, "EOSSTT_COMPLETED.{c}") == [(58, 67), (25, 30), (27, 32), (110, 43)]
-    assert _row(pilot.tables["14.1.2"], "Efficacy") == [
-        "79 (91.9)", "81 (96.4)", "74 (88.1)", "234 (92.1)"]
+def _compare_counts(name: str, table, results, labels: dict[str, str],
+                    missing: dict[tuple[str, str], str]) -> tuple[list[str], int, set[str]]:
+    """Every data row of published table `name` against our table: each 'n (%)' cell and the
+    p-value cell (the last column, where the table has one) by the rules of
+    published/atorus.py. `labels`: published label -> ours where they differ; `missing`:
+    published label -> our results key (with "{c}" for the column) of a row we print only
+    when it is not zero. A published label is read without its tab indent and its footnote
+    marker ("Lack of Efficacy[2]"). Returns (mismatches, cells compared, our keys used)."""
+    ours = {r.label: r for r in table.rows}
+    mismatches, compared, used = [], 0, set()
+    section = ""
+    for label, *cells in atorus.rows(name):
+        text = re.sub(r"(\[\d+\])+$", "", label.strip())
+        if not any(c.strip() for c in cells):
+            section = text or section  # a section label ("Completion Status:") or a spacer
+            continue
+        if "(N=" in "".join(cells):
+            continue  # the column header
+        if (section, text) in missing:
+            for column, cell in zip((*ARMS, "TOTAL"), cells, strict=False):
+                key = missing[(section, text)].format(c=column)
+                n, big_n = results.get(key).value, results.get(f"N.{column}").value
+                used.add(key)
+                problem = atorus.check_count(cell, str(n), n, 100 * n / big_n)
+                compared += 1
+                if problem:
+                    mismatches.append(f"{text} | {column}: published {cell!r}: {problem}")
+            continue
+        row = ours.get(labels.get(text, text))
+        if row is None:
+            mismatches.append(f"{text}: row missing from ours")
+            continue
+        for cell, shown, key in zip(cells, row.cells, row.keys, strict=False):
+            if not cell.strip() and not key:
+                continue  # no p-value on this row, in either table
+            compared += 1
+            key = key.split(":", 1)[1]
+            used.add(key)
+            if key.endswith(".p"):
+                problem = atorus.check_pvalue(cell, shown, results.get(key).value)
+            else:
+                n = results.get(key).value
+                problem = atorus.check_count(cell, shown, n, results.get(key[:-2] + ".pct").value)
+            if problem:
+                mismatches.append(f"{text} | {key}: published {cell!r}, ours {shown!r}: "
+                                  f"{problem}")
+    return mismatches, compared, used
 
 
-def test_pilot_completion_status_matches_published_14_1_02(pilot):
-    r = pilot.results["t_14_1_1"]
-    assert _n_pct0(r, "status.{c}.Y") == [(60, 70), (28, 33), (30, 36), (118, 46)]
-    assert _n_pct0(r, "status.{c}.N") == [(26, 30), (56, 67), (54, 64), (136, 54)]
-    assert r.get("status.p").value < 0.0001  # A: <.0001 (3 x 2 Fisher's exact test)
-    assert _row(pilot.tables["14.1.1"], "Completed Week 24")[-1] == "<0.001"
+def _shown_keys(table) -> set[str]:
+    return {k.split(":", 1)[1] for r in table.rows for k in r.keys if k}
 
 
-PUBLISHED_REASONS = {  # A, Table 14-1.02: reason (DCSREAS) -> n (%) per arm and Total
-    "Adverse Event": [(8, 9), (44, 52), (39, 46), (91, 36)],
-    "Death": [(1, 1), (1, 1), (0, 0), (2, 1)],
-    "Lack of Efficacy": [(3, 3), (0, 0), (1, 1), (4, 2)],
-    "Lost to Follow-up": [(1, 1), (0, 0), (0, 0), (1, 0)],
-    "Withdrew Consent": [(9, 10), (8, 10), (8, 10), (25, 10)],  # "Subject decided to withdraw"
-    "Physician Decision": [(1, 1), (0, 0), (2, 2), (3, 1)],
-    "I/E Not Met": [(1, 1), (0, 0), (2, 2), (3, 1)],  # "Protocol criteria not met"
-    "Protocol Violation": [(1, 1), (1, 1), (1, 1), (3, 1)],
-    "Sponsor Decision": [(1, 1), (2, 2), (1, 1), (4, 2)],
+def test_pilot_populations_match_every_cell_of_published_14_1_01(pilot):
+    table, results = pilot.tables["14.1.2"], pilot.results["t_14_1_2"]
+    header = atorus.rows("14-1.01")[1]
+    assert [c.n for c in table.columns] == [int(c.rsplit("(N=", 1)[1].rstrip(")"))
+                                            for c in header if "(N=" in c]  # 86/84/84/254
+    mismatches, compared, used = _compare_counts(
+        "14-1.01", table, results,
+        {"Intent-To-Treat (ITT)": "Intent-to-treat (ITT)", "Complete Study": "Complete study"},
+        {})
+    assert not mismatches, atorus.report(mismatches, "14-1.01", compared)
+    assert compared == 5 * 4  # A: 5 rows x 4 columns
+    assert used == _shown_keys(table)  # and nothing of ours is left uncompared
+
+
+# A's 14-1.02 labels -> ours, where they differ (configured text: status_display and
+# reason_display in the pilot's study.toml; the capitalisation is ours).
+LABELS_14_1_02 = {
+    "Early Termination (prior to Week 24)": "Early termination (prior to Week 24)",
+    "Protocol violation": "Protocol Violation",
+}
+# A prints a Missing row of zeros under the status and under the reasons; we print a Missing
+# row only when a subject has no value, so A's zeros are compared with our results' counts.
+MISSING_14_1_02 = {
+    ("Completion Status:", "Missing"): "status.{c}.missing.n",
+    ("Reason for Early Termination (prior to Week 24):", "Missing"): "reason.{c}.missing.n",
+}
+# Our rows A's 14-1.02 does not print, each with its reason.
+OURS_ONLY_14_1_02 = {
+    "ITT.": "Randomised: A prints the populations in Table 14-1.01 (compared above)",
+    "SAF.": "Treated: likewise",
 }
 
 
-def test_pilot_reasons_and_their_tests_match_published_14_1_02(pilot):
-    r = pilot.results["t_14_1_1"]
-    for reason, published in PUBLISHED_REASONS.items():
-        assert _n_pct0(r, f"reason.{{c}}.{reason}") == published, reason
-    assert r.levels["reason"] == tuple(PUBLISHED_REASONS)  # no other reason, none missing
-    assert r.get("reason.Adverse Event.p").value < 0.0001  # A: <.0001
-    assert round(r.get("reason.Lack of Efficacy.p").value, 4) == 0.3281  # A: 0.3281
-    table = pilot.tables["14.1.1"]
-    assert _row(table, "Lack of Efficacy")[-1] == "0.328"
-    assert _row(table, "Subject decided to withdraw") == [
-        "9 (10.5)", "8 (9.5)", "8 (9.5)", "25 (9.8)", ""]
+def test_pilot_disposition_matches_every_cell_of_published_14_1_02(pilot):
+    table, results = pilot.tables["14.1.1"], pilot.results["t_14_1_1"]
+    header = atorus.rows("14-1.02")[1]
+    assert [c.n for c in table.columns if c.n is not None] == [
+        int(c.rsplit("(N=", 1)[1].rstrip(")")) for c in header if "(N=" in c]
+    mismatches, compared, used = _compare_counts(
+        "14-1.02", table, results, LABELS_14_1_02, MISSING_14_1_02)
+    assert not mismatches, atorus.report(mismatches, "14-1.02", compared)
+    # A: 2 status + 9 reason + 2 Missing rows x 4 columns, and 3 p-values
+    assert compared == 13 * 4 + 3
+    left = {k for k in _shown_keys(table) - used if not k.startswith(tuple(OURS_ONLY_14_1_02))}
+    assert not left, f"cells of ours compared with nothing: {sorted(left)}"
 
 
-PUBLISHED_PVALUES = {  # A, Table 14-2.01 (ANOVA for continuous, Pearson chi-square otherwise)
-    "AGE": 0.5934, "AGEGR1": 0.1439, "SEX": 0.1409, "MMSETOT": 0.5947, "DURDIS": 0.1530,
-    "DURDSGR1": 0.7885, "EDUCLVL": 0.3875, "WEIGHTBL": 0.0030, "HEIGHTBL": 0.1262,
-    "BMIBL": 0.0133, "BMIBLGR1": 0.2326,
-}
-
-
-def test_pilot_demographic_pvalues_match_published_14_2_01(pilot):
-    r = pilot.results["t_14_1_3"]
-    for var, published in PUBLISHED_PVALUES.items():
-        assert round(r.get(f"{var}.p").value, 4) == published, var
+def test_pilot_demographic_pvalue_column_layout(pilot):
+    """Every p-value of A's 14-2.01 is compared with ours in test_cdiscpilot.py
+    (test_demographics_every_published_cell); here: where the column prints them."""
     table = pilot.tables["14.1.3"]
     assert table.columns[-1].label == "p-value"
     # on the first statistic row of each variable: n for continuous, the first level else
@@ -141,25 +186,42 @@ def test_pilot_demographic_pvalues_match_published_14_2_01(pilot):
     assert table.rows[0].cells == ("",) * 5  # the variable's label row stays blank
 
 
-PUBLISHED_EXPOSURE = {  # A, Table 14-4.01, safety population: n, mean, SD, median, min, max
-    "AVGDD": {"PBO": (86, "0.0", "0.00", "0.0", "0.0", "0.0"),
-              "XANL": (84, "54.0", "0.00", "54.0", "54.0", "54.0"),
-              "XANH": (84, "71.6", "8.11", "75.1", "54.0", "78.6")},
-    "CUMDOSE": {"PBO": (86, "0.0", "0.00", "0.0", "0.0", "0.0"),
-                "XANL": (84, "5347.3", "3680.35", "4455.0", "108.0", "11448.0"),
-                "XANH": (84, "7551.0", "5531.04", "5778.0", "54.0", "15417.0")},
-}
+# A's 14-4.01 parameter -> ours, and its statistic rows -> (our statistic, the statistic whose
+# cell shows it, its place there).
+EXPOSURE_PARAMETERS = {"Average daily dose (mg)": "AVGDD",
+                       "Cumulative dose at end of study [2]": "CUMDOSE"}
+EXPOSURE_STATS = {"n": ("n", "n", 0), "Mean": ("mean", "mean", 0), "SD": ("sd", "mean", 1),
+                  "Median": ("median", "median", 0), "Min": ("min", "min", 0),
+                  "Max": ("max", "min", 1)}
+# A's first three columns summarise the completers at Week 24 (COMP24FL = 'Y'); our table
+# summarises the safety population only, so those 36 cells are not compared. Our treatment
+# duration rows, Total column and quartiles have no counterpart in A.
 
 
-def test_pilot_exposure_matches_published_14_4_01(pilot):
-    r = pilot.results["t_14_1_4"]
-    for var, arms in PUBLISHED_EXPOSURE.items():
-        for arm, (n, mean, sd, median, low, high) in arms.items():
-            def at(name, digits, base=f"{var}.{arm}"):
-                return fmt.fmt_num(r.get(f"{base}.{name}").value, digits)
-            assert r.get(f"{var}.{arm}.n").value == n
-            assert (at("mean", 1), at("sd", 2), at("median", 1), at("min", 1),
-                    at("max", 1)) == (mean, sd, median, low, high), (var, arm)
+def test_pilot_exposure_matches_every_safety_cell_of_published_14_4_01(pilot):
+    table, results = pilot.tables["14.1.4"], pilot.results["t_14_1_4"]
+    shown = {k.split(":", 1)[1]: c for r in table.rows
+             for k, c in zip(r.keys, r.cells, strict=False) if k}
+    rows = atorus.rows("14-4.01")
+    assert [c.n for c in table.columns[:3]] == [
+        int(c.rsplit("(N=", 1)[1].rstrip(")")) for c in rows[2][5:]]  # safety N: 86/84/84
+    mismatches, compared, parameter = [], 0, ""
+    for first, label, *cells in rows[3:]:
+        parameter = first or parameter
+        if not label:
+            continue  # a spacer
+        var = EXPOSURE_PARAMETERS[parameter]
+        stat, cell_stat, place = EXPOSURE_STATS[label]
+        for arm, cell in zip(ARMS, cells[3:], strict=True):
+            ours = shown[f"{var}.{arm}.{cell_stat}"]
+            problem = atorus.check_number(cell, re.findall(r"-?\d+(?:\.\d+)?", ours)[place],
+                                          results.get(f"{var}.{arm}.{stat}").value)
+            compared += 1
+            if problem:
+                mismatches.append(f"{parameter} / {label} | {arm}: published {cell!r}, ours "
+                                  f"{ours!r}: {problem}")
+    assert not mismatches, atorus.report(mismatches, "14-4.01", compared)
+    assert compared == 2 * 6 * 3
 
 
 def test_pilot_treatment_duration_categories_count_the_data(pilot):
