@@ -16,6 +16,8 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from pypdf.generic import NameObject
+
 from submission_kit.documents.model import Document
 from submission_kit.documents.outline import CaptionEntry, outline_of
 from submission_kit.errors import UserError
@@ -23,7 +25,7 @@ from submission_kit.writers.html import Placeholder, as_html
 from submission_kit.writers.pdf_chunks import finished
 
 if TYPE_CHECKING:
-    from pypdf import PdfReader
+    from pypdf import PageObject, PdfReader, PdfWriter
 
 
 def part_key(caption: CaptionEntry) -> str:
@@ -49,8 +51,22 @@ def assembled_pdf(doc: Document) -> bytes:
     writer = PdfWriter(clone_from=main)
     for caption in outline.captions:
         for k, page in enumerate(readers[part_key(caption)].pages):
-            writer.pages[starts[caption.anchor] + k].merge_page(page)
+            _draw_onto(writer.pages[starts[caption.anchor] + k], page, writer)
     return finished(writer, identifier)
+
+
+def _draw_onto(target: PageObject, source: PageObject, writer: PdfWriter) -> None:
+    """The TLF page's content and resources become the empty page's own. The page object
+    stays the same, so the contents, bookmarks and links that point at it stay valid. This
+    is merge_page for a page that draws nothing (placeholder pages have no margin boxes):
+    merge_page rewrites both pages' resources and streams, minutes and gigabytes for a
+    10,000-subject book; cloning is linear in what the TLF page holds."""
+    for key in ("/Contents", "/Resources"):
+        value = source.raw_get(key) if key in source else None
+        if value is None:
+            target.pop(NameObject(key), None)
+        else:
+            target[NameObject(key)] = value.clone(writer)
 
 
 def _placeholder(reader: PdfReader) -> Placeholder:
