@@ -8,6 +8,7 @@ template line. A missing key fails the build with the template name and line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -20,6 +21,7 @@ from jinja2 import Undefined
 from submission_kit import fmt
 from submission_kit.analysis.ard import AnalysisResults, Stat, json_value
 from submission_kit.documents.model import Document
+from submission_kit.documents.outline import outline_of
 from submission_kit.errors import UserError
 from submission_kit.fmt import Rounding
 from submission_kit.tables.typography import typeset
@@ -149,7 +151,7 @@ def as_trace_json(document: Document, trace: Sequence[TraceEntry],
     """Every number printed in the narrative -> its results key, population and data hashes,
     its anchor (DOCX bookmark, PDF named destination) and the table cells of this document
     that show the same statistic; every configured sentence -> its study.toml key; and every
-    number in the document's tables -> its key and cell. Stable JSON (sorted keys)."""
+    number in the document's tables -> its key, cell and anchor. Stable JSON (sorted keys)."""
     cells = _table_cells(document)
     entries: list[dict[str, Any]] = []
     for e in trace:
@@ -170,16 +172,38 @@ def as_trace_json(document: Document, trace: Sequence[TraceEntry],
 
 
 def _table_cells(document: Document) -> list[dict[str, str]]:
-    """Every cell of the document's tables that shows a statistic, with its results key."""
+    """Every cell of the document's tables that shows a statistic, with its results key and
+    its anchor (DOCX bookmark, PDF named destination), once per place the table stands."""
     out = []
-    for table_id, table in document.tables.items():
+    for caption in outline_of(document).captions:
+        if caption.kind != "table":
+            continue
+        table = document.tables[caption.ref_id]
         columns = [c.key for c in table.columns]
-        for row in table.rows:
-            for column, text, key in zip(columns, row.cells, row.keys, strict=False):
+        for r, row in enumerate(table.rows):
+            for c, (column, text, key) in enumerate(zip(columns, row.cells, row.keys,
+                                                        strict=False)):
                 if key:
-                    out.append({"table": table_id, "row": row.label, "column": column,
-                                "text": text, "ref": key})
+                    out.append({"table": caption.ref_id, "row": row.label, "column": column,
+                                "text": text, "ref": key,
+                                "anchor": cell_anchor(caption.anchor, r, c)})
     return out
+
+
+BOOKMARK_MAX = 40  # Word's longest bookmark name
+
+
+def cell_anchor(table_anchor: str, row: int, column: int) -> str:
+    """The anchor of a table cell that shows a statistic: 'c_t_14_1_3_r5_c2' for the model's
+    row 5 and value column 2 (1-based) of the table placed under caption anchor 't_14_1_3'.
+    The same string is the DOCX bookmark and the PDF named destination: caption anchors are
+    letters, digits and '_' (output ids are digits, dots and a letter), unique in the document,
+    and the '_r<n>_c<n>' tail cannot be read two ways, so cell anchors are unique too. A name
+    past Word's 40 characters (an absurdly long output id) becomes a hash of itself."""
+    name = f"c_{table_anchor}_r{row + 1}_c{column + 1}"
+    if len(name) <= BOOKMARK_MAX:
+        return name
+    return "c_" + hashlib.sha256(name.encode()).hexdigest()[:24]
 
 
 class _Trees(Mapping[str, Any]):

@@ -408,7 +408,10 @@ class _Body:
         if paged and lead:  # the headings go onto the table's first page with it
             at, heading, bid = lead[0]
             self.out[at] = self._heading_xml(heading, bid, break_before=True)
-        table = TableXml(model, layout, self.sizes)
+        # In a document, the cells that show a statistic are bookmarked under their trace
+        # anchors; a stand-alone TLF has no trace file to point from.
+        table = (TableXml(model, layout, self.sizes) if self.tlf is not None
+                 else TableXml(model, layout, self.sizes, entry.anchor, self._bookmark_ids))
         out: list[str | bytes] = []
         for i, page in enumerate(layout.pages):
             if self.tlf is not None:

@@ -13,8 +13,9 @@ written in, a page holds exactly what the model put on it, line for line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from submission_kit.documents.results_view import cell_anchor
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Row, TableModel, header_rows
 from submission_kit.tables.paginate import Measure, Page, Sizes, TableLayout, Wrapping
@@ -32,6 +33,8 @@ _ROW_OPEN = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
 _HEAD_OPEN = "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
 _CELL_CLOSE = "</w:p></w:tc>"
 _ROW_OPEN_B = _ROW_OPEN.encode()
+_CELL_CLOSE_B = _CELL_CLOSE.encode()
+_PPR_CLOSE = b"</w:pPr>"
 _PAD = 72  # left and right cell padding, twips (Sizes.pad_x = 3.6 pt)
 _CELL_MARGINS = (f'<w:tblCellMar><w:left w:w="{_PAD}" w:type="dxa"/>'
                  f'<w:right w:w="{_PAD}" w:type="dxa"/></w:tblCellMar>')
@@ -89,10 +92,17 @@ class TableXml:
     times). No per-cell objects and no per-element lxml calls: the hot loop of a 5,000-row
     listing is one dict lookup and one list append per cell. Bytes, not str: one non-ASCII
     character (an em dash in the caption) would make every page a two-byte-per-character
-    string, twice the memory to join and then a slow encode."""
+    string, twice the memory to join and then a slow encode.
 
-    def __init__(self, model: TableModel, layout: TableLayout, sizes: Sizes) -> None:
+    In a document (`anchor`, the caption's bookmark name, and `bookmark_ids`, the body's
+    bookmark ids), each cell that shows a statistic (a key in `Row.keys`) has its run inside
+    a bookmark named by its trace anchor (results_view.cell_anchor); rows without keys, every
+    row of a listing, take the cached path above."""
+
+    def __init__(self, model: TableModel, layout: TableLayout, sizes: Sizes,
+                 anchor: str = "", bookmark_ids: Iterator[int] | None = None) -> None:
         self.model, self.layout, self._wrapping = model, layout, layout.wrapping
+        self._anchor, self._bookmark_ids = anchor, bookmark_ids
         grid = grid_twips(layout.widths)
         self._head = ("<w:tbl>" + _tbl_pr(model, sum(grid), sizes) + _grid(grid)
                       + _header_rows(model, grid, sizes, layout.wrapping)).encode()
@@ -113,16 +123,36 @@ class TableXml:
         `keep` keeps every row with the next (a table that fits one page stays on one)."""
         columns = self._columns(keep)
         labels, label = self._labels, self._label
+        anchored = bool(self._anchor) and self._bookmark_ids is not None
         out = [self._head]
         append = out.append
-        for row, cells in self.layout.printed(self.model, page):
+        for k, (row, cells) in enumerate(self.layout.printed(self.model, page)):
             append(_ROW_OPEN_B)
             key = (keep, row.indent, row.label)
             append(labels.get(key) or label(key, row))
-            for (known, make), text in zip(columns, cells, strict=False):
-                append(known.get(text) or make(text))
+            if anchored and row.keys and k >= page.continued:
+                append(self._marked(keep, page.start + k - page.continued, row, cells))
+            else:
+                for (known, make), text in zip(columns, cells, strict=False):
+                    append(known.get(text) or make(text))
             append(b"</w:tr>")
         append(b"</w:tbl>")
+        return b"".join(out)
+
+    def _marked(self, keep: bool, index: int, row: Row, cells: tuple[str, ...]) -> bytes:
+        """The value cells of model row `index`, each statistic's run in its bookmark."""
+        assert self._bookmark_ids is not None
+        out = []
+        for c, ((known, make), text) in enumerate(zip(self._columns(keep), cells,
+                                                      strict=False)):
+            xml = known.get(text) or make(text)
+            if c < len(row.keys) and row.keys[c]:
+                at, end = xml.index(_PPR_CLOSE) + len(_PPR_CLOSE), len(xml) - len(_CELL_CLOSE_B)
+                bid = next(self._bookmark_ids)
+                name = esc(cell_anchor(self._anchor, index, c))
+                xml = (xml[:at] + f'<w:bookmarkStart w:id="{bid}" w:name="{name}"/>'.encode()
+                       + xml[at:end] + f'<w:bookmarkEnd w:id="{bid}"/>'.encode() + xml[end:])
+            out.append(xml)
         return b"".join(out)
 
     def _run(self, text: str) -> str:

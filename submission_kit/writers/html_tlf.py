@@ -18,6 +18,7 @@ import html
 
 from submission_kit.documents.model import PageSetup, Style
 from submission_kit.documents.outline import MAX_LEVEL, CaptionEntry
+from submission_kit.documents.results_view import cell_anchor
 from submission_kit.figures.model import FigureModel
 from submission_kit.tables.model import Row, TableModel, header_rows
 from submission_kit.tables.paginate import Page, TableLayout, Wrapping
@@ -85,7 +86,10 @@ def table_html(model: TableModel, cap: CaptionEntry, standalone: bool, style: St
     layout = layout_of(model, style, caption, lead)
     scope = f"tlf{cap.number}"
     numbers = pages if pages is not None else range(len(layout.pages))
-    body = "".join(_page_html(model, layout, cap, standalone, i) for i in numbers)
+    # In a document, each cell that shows a statistic carries its trace anchor as its id, a
+    # PDF named destination; a stand-alone TLF has no trace file to point from.
+    anchor = "" if standalone else cap.anchor
+    body = "".join(_page_html(model, layout, cap, standalone, i, anchor) for i in numbers)
     paged = " paged" if len(layout.pages) > 1 and not standalone else ""
     kind = " standalone" if standalone else ""
     return (f'<section class="output table {layout.orientation}{paged}{kind} {scope}" '
@@ -102,7 +106,7 @@ def _column_css(layout: TableLayout, scope: str) -> str:
 
 
 def _page_html(model: TableModel, layout: TableLayout, cap: CaptionEntry, standalone: bool,
-               number: int) -> str:
+               number: int, anchor: str = "") -> str:
     page = layout.pages[number]
     label = page_label(layout, number)
     height = f' style="height: {layout.height - 0.5:.2f}pt"' if standalone else ""
@@ -113,7 +117,7 @@ def _page_html(model: TableModel, layout: TableLayout, cap: CaptionEntry, standa
              f"<div{marks}>{lines}</div>"]
     if page.page_by:
         parts.append(f'<p class="page-by">{esc_lines(page.page_by)}</p>')
-    parts.append(_table(model, layout, page))
+    parts.append(_table(model, layout, page, anchor))
     notes = _notes(model.footnotes, model.source)
     if not standalone and len(layout.pages) > 1:
         notes += f'<p class="table-page">{esc(label)}</p>'
@@ -121,12 +125,22 @@ def _page_html(model: TableModel, layout: TableLayout, cap: CaptionEntry, standa
     return "".join(parts)
 
 
-def _table(model: TableModel, layout: TableLayout, page: Page) -> str:
+def _table(model: TableModel, layout: TableLayout, page: Page, anchor: str = "") -> str:
+    """One page's table; with a caption `anchor`, the cells that show a statistic carry their
+    trace anchors (results_view.cell_anchor) as ids."""
     cols = "".join(f'<col style="width: {w:.2f}pt">' for w in layout.widths)
     wrapping = layout.wrapping
-    body = "".join(_row(row, cells, wrapping) for row, cells in layout.printed(model, page))
+    body = "".join(_row(row, cells, wrapping, _ids(anchor, page.start + k - page.continued, row)
+                        if anchor and row.keys and k >= page.continued else None)
+                   for k, (row, cells) in enumerate(layout.printed(model, page)))
     return (f'<table class="tlf" style="width: {sum(layout.widths):.2f}pt">'
             f"<colgroup>{cols}</colgroup>{_thead(model, wrapping)}<tbody>{body}</tbody></table>")
+
+
+def _ids(anchor: str, index: int, row: Row) -> tuple[str, ...]:
+    """The id attribute of each value cell of model row `index` ("" where no statistic)."""
+    return tuple(f' id="{esc(cell_anchor(anchor, index, c))}"' if key else ""
+                 for c, key in enumerate(row.keys))
 
 
 def _thead(model: TableModel, wrapping: Wrapping | None = None) -> str:
@@ -148,14 +162,20 @@ def _thead(model: TableModel, wrapping: Wrapping | None = None) -> str:
     return f"<thead>{''.join(rows)}</thead>"
 
 
-def _row(row: Row, cells: tuple[str, ...], wrapping: Wrapping | None = None) -> str:
-    """The hot loop of a 5,000-row listing: no inline styles, classes only."""
+def _row(row: Row, cells: tuple[str, ...], wrapping: Wrapping | None = None,
+         ids: tuple[str, ...] | None = None) -> str:
+    """The hot loop of a 5,000-row listing: no inline styles, classes only; `ids`: each value
+    cell's id attribute (a cell that shows a statistic, in a document)."""
     if wrapping is None:
         label, texts = row.label, cells
     else:
         label = wrapping.label_text(row)
         texts = tuple(wrapping.cell_text(c, i) for i, c in enumerate(cells))
-    tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(texts))
+    if ids:
+        tds = "".join(f'<td class="c{i}"{ids[i] if i < len(ids) else ""}>{esc_lines(c)}</td>'
+                      for i, c in enumerate(texts))
+    else:
+        tds = "".join(f'<td class="c{i}">{esc_lines(c)}</td>' for i, c in enumerate(texts))
     level = min(max(row.indent, 0), MAX_INDENT)
     return f'<tr><th class="i{level}" scope="row">{esc_lines(label)}</th>{tds}</tr>'
 
