@@ -197,12 +197,19 @@ def tlf_document(study: Study, model: TableModel | FigureModel, mock: bool = Fal
 def document_job(study: Study, config: DocumentConfig, document: Document, fmt: str
                  ) -> tuple[str, Document]:
     """What renders a document's file in `fmt`. An assembled book's PDF takes its outputs'
-    stand-alone TLF documents along (writers/pdf_assembled.py)."""
-    if fmt != "pdf" or not config.assemble:
+    stand-alone TLF documents along, and any other document's PDF those of its long tables
+    (listings), on the document's own paper (writers/pdf_assembled.py)."""
+    from submission_kit.writers.tlf_layout import drawn_as_its_pages
+
+    if fmt != "pdf":
         return fmt, document
-    parts = {f"table:{m.id}": tlf_document(study, m) for m in document.tables.values()}
-    parts |= {f"figure:{m.id}": tlf_document(study, m) for m in document.figures.values()}
-    return fmt, replace(document, parts=parts)
+    if config.assemble:
+        parts = {f"table:{m.id}": tlf_document(study, m) for m in document.tables.values()}
+        parts |= {f"figure:{m.id}": tlf_document(study, m) for m in document.figures.values()}
+    else:
+        parts = {f"table:{m.id}": replace(tlf_document(study, m), style=document.style)
+                 for m in document.tables.values() if drawn_as_its_pages(m, document.style)}
+    return fmt, (replace(document, parts=parts) if parts else document)
 
 
 def _render(kind: str, document: Document) -> bytes:

@@ -251,11 +251,22 @@ def _lead_class(block: Block, ctx: _Render, lead: int) -> str:
     return "landscape-lead" if model.orientation == "landscape" else ""
 
 
-def _by_output(blocks: tuple[Block, ...], i: int) -> bool:
-    """Block i stands right after an output, or right before one (headings between)."""
-    after = i > 0 and isinstance(blocks[i - 1], TableRef | FigureRef)
-    rest = [b for b in blocks[i + 1:] if not isinstance(b, Heading)]
-    return after or (bool(rest) and isinstance(rest[0], TableRef | FigureRef))
+def _by_placeholder(blocks: tuple[Block, ...], i: int, held: set[int]) -> bool:
+    """Block i stands right after an output drawn as its own pages, or right before one
+    (headings between). `held`: the positions of those outputs among the blocks."""
+    after = i - 1 in held
+    rest = [j for j in range(i + 1, len(blocks)) if not isinstance(blocks[j], Heading)]
+    return after or (bool(rest) and rest[0] in held)
+
+
+def _held_positions(blocks: tuple[Block, ...], ctx: _Render) -> set[int]:
+    """Positions of the outputs that are empty pages for their stand-alone pages (the
+    outline's captions are the output blocks, in order)."""
+    if not ctx.placeholders:
+        return set()
+    outputs = [i for i, b in enumerate(blocks) if isinstance(b, TableRef | FigureRef)]
+    return {i for i, cap in zip(outputs, ctx.outline.captions, strict=False)
+            if cap.anchor in ctx.placeholders}
 
 
 def blocks_html(blocks: tuple[Block, ...], ctx: _Render) -> str:
@@ -263,12 +274,14 @@ def blocks_html(blocks: tuple[Block, ...], ctx: _Render) -> str:
     out: list[str] = []
     headings: list[str] = []
     leading: list[Heading] = []
+    held = _held_positions(blocks, ctx)
     for i, block in enumerate(blocks):
         ctx.lead = len(headings)
-        if ctx.placeholders is not None and isinstance(block, PageBreak) and _by_output(blocks, i):
+        if isinstance(block, PageBreak) and _by_placeholder(blocks, i, held):
             continue  # an output's pages are pages of their own: the break would be a blank page
-        if ctx.placeholders is not None and isinstance(block, TableRef | FigureRef):
+        if i in held:
             cap = next(ctx.captions)
+            assert ctx.placeholders is not None
             out.append(placeholder_html(cap, ctx.placeholders[cap.anchor], leading, ctx))
             headings, leading = [], []
             continue

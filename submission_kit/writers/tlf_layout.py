@@ -36,6 +36,15 @@ _CACHE: dict[tuple[int, Style, str, int], tuple[TableModel, TableLayout]] = {}
 _CACHE_SIZE = 32
 
 
+# A table longer than this on its own pages (a listing) is drawn as those pages in any document
+# (pdf_assembled.py): laid out in HTML it would cost ~12 ms a row (3,000 rows: minutes, GBs).
+LONG_TABLE_PAGES = 10
+
+
+def drawn_as_its_pages(model: TableModel, style: Style) -> bool:
+    return len(layout_of(model, style).pages) > LONG_TABLE_PAGES
+
+
 def layout_of(model: TableModel, style: Style, caption: str = "", lead: int = 0
               ) -> TableLayout:
     """The pages of `model`: standalone when `caption` is "", else in a document under that

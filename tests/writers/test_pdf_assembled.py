@@ -97,3 +97,56 @@ def test_contents_and_lists_give_the_pages_the_outputs_are_on(data: bytes) -> No
         listed = re.search(re.escape(title) + r"[ .]*(\d+)", front)
         assert listed and int(listed.group(1)) == marks[title], title
     assert data == as_pdf(book())  # byte-identical
+
+
+# ---- a long listing in any other document ------------------------------------------------
+# A document that is not a book lays its short tables out in its own pages, and draws a table
+# longer than LONG_TABLE_PAGES as the pages of its stand-alone file (build.document_job picks
+# them): laid out in HTML, a 3,000-row listing took minutes and gigabytes.
+
+
+def briefing() -> tuple[Any, Document]:
+    from submission_kit.cli import DEMO_STUDY
+    from submission_kit.study import load_study
+
+    study = load_study(DEMO_STUDY)
+    long = listing(rows=600)
+    blocks = (Heading(1, (Text("Demography"),), "h_demo"),
+              Paragraph((Text("The arms were balanced."),)),
+              TableRef("14.1.3"),
+              Heading(1, (Text("Adverse Events"),), "h_ae"),
+              Paragraph((Text("Every adverse event is listed."),)),
+              TableRef("16.2.7"),
+              Paragraph((Text("End of the listing."),)))
+    doc = Document(id="brief", title_page=TitlePage("Brief"), blocks=blocks,
+                   tables={"14.1.3": DEMOG, "16.2.7": long}, running_header="Study X — Brief",
+                   running_footer="Sponsor — brief", date_iso="2021-09-30",
+                   style=study.style)
+    return study, doc
+
+
+def test_only_a_long_table_is_drawn_as_its_pages_in_a_briefing_document() -> None:
+    from submission_kit.build import document_job
+    from submission_kit.study import DocumentConfig
+    from submission_kit.writers.tlf_layout import LONG_TABLE_PAGES, layout_of
+
+    study, doc = briefing()
+    config = DocumentConfig(id="brief", template="brief.md.j2", title="Brief")
+    assert document_job(study, config, doc, "docx") == ("docx", doc)  # Word lays it out
+    _, job = document_job(study, config, doc, "pdf")
+    assert set(job.parts) == {"table:16.2.7"}  # the short table stays in the text
+    assert len(layout_of(doc.tables["16.2.7"], doc.style).pages) > LONG_TABLE_PAGES
+    assert len(layout_of(DEMOG, doc.style).pages) <= LONG_TABLE_PAGES
+
+    reader = PdfReader(io.BytesIO(as_pdf(job)))
+    own = PdfReader(io.BytesIO(as_pdf(job.parts["table:16.2.7"]))).pages
+    texts = [p.extract_text() for p in reader.pages]
+    marks = {str(b.title): reader.get_destination_page_number(b) for b in _flat(reader.outline)}
+    first = marks["Table 2: Adverse Events — Safety Population (Listing 16.2.7)"]
+    assert marks["2 Adverse Events"] == first - 1  # its heading and text stay on the page before
+    assert [t for t in texts[first:first + len(own)]] == [p.extract_text() for p in own]
+    assert "Table 1: Demographics — ITT Population" in texts[marks["1 Demography"]]
+    assert "Mean (SD)" in texts[marks["1 Demography"]]  # laid out inline, with its caption
+    assert "End of the listing." in texts[first + len(own)]
+    assert len(reader.pages) == first + len(own) + 1
+    assert as_pdf(job) == as_pdf(job)  # byte-identical
