@@ -19,6 +19,7 @@ frames, text boxes, hyphenation, tables nested in tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -293,12 +294,16 @@ class Reader:
                           tuple[float, bool, float, float, tuple[str, ...], bool]] = {}
 
     def body(self, body: etree._Element) -> Flow:
+        return self.children(iter(body), [section_geometry(s) for s in body.iter(W + "sectPr")])
+
+    def children(self, children: Iterable[etree._Element], sections: list[Geometry]) -> Flow:
+        """The flow of the body's children, read one at a time (a streamed body is freed as
+        it goes); `sections`: the geometry of every w:sectPr in the body, in order."""
         self.flow = Flow()
-        sections = list(body.iter(W + "sectPr"))
-        self.flow.sections = [section_geometry(s) for s in sections] or [Geometry(468, 684)]
+        self.flow.sections = sections or [Geometry(468, 684)]
         section = 0
         start_section = broken = False
-        for child in body:
+        for child in children:
             if child.tag == W + "p":
                 units, breaks = self.paragraph(child, self.flow.sections[section].width)
                 if start_section and units:
