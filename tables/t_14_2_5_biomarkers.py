@@ -11,15 +11,14 @@ study.toml:
       { paramcd = "TREG", label = "Regulatory T cells (% of CD4+)", log_normal = true },
     ]
     baseline_variables = [                       # ADSL, baseline only (optional)
-      { var = "PNFHBL", label = "CSF pNFH at baseline (pg/mL)", log_normal = true,
-        by = "PNFHGR1", by_label = "CSF pNFH stratum",            # optional: per stratum
-        levels = ["Low/moderate (<=3700 pg/mL)", "High (>3700 pg/mL)"] },
+      { var = "PNFHBL", label = "CSF pNFH at baseline (pg/mL)", log_normal = true, by = "PNFHGR1" },
     ]
 `digits` (per item) fixes the data precision (default: detected); `record_flag`,
 `baseline_flag` and the visit variables are as in 14.2.3.
 
-`by` (a character ADSL variable, at most 10 levels) adds the same summary within each of its
-levels (configured `levels` order first, then any other level in the data), with Q1, Q3
+`by` (a character ADSL variable, at most 10 levels; optional, with `by_label` and `levels`)
+adds the same summary within each of its levels (configured `levels` order first, then any
+other level in the data), with Q1, Q3
 shown for the item: results '<VAR>.by.<BY>.<level>.<arm>.<stat>' and the level order under
 levels[<BY>]; Figure 14.2.5 draws them as box plots (`baseline_panel`).
 """
