@@ -21,6 +21,7 @@ from pypdf.generic import NameObject
 
 from submission_kit.documents.model import Document
 from submission_kit.documents.outline import CaptionEntry, outline_of
+from submission_kit.documents.results_view import cell_anchor
 from submission_kit.writers.html import Placeholder, as_html
 from submission_kit.writers.pdf_chunks import finished
 
@@ -50,7 +51,26 @@ def assembled_pdf(doc: Document) -> bytes:
     for caption in held:
         for k, page in enumerate(readers[part_key(caption)].pages):
             _draw_onto(writer.pages[starts[caption.anchor] + k], page, writer)
+        _mark_cells(writer, caption, doc.parts[part_key(caption)], starts[caption.anchor])
     return finished(writer, identifier)
+
+
+def _mark_cells(writer: PdfWriter, caption: CaptionEntry, part: Document, start: int) -> None:
+    """A named destination on each cell that shows a statistic, under the anchor the trace
+    gives it (as a document laid out in HTML has one on the cell)."""
+    from pypdf.generic import Fit
+
+    from submission_kit.writers.pdf_tlf import cell_marks, faces_of, table_of
+
+    model = table_of(part)
+    faces = faces_of(part) if model is not None else None
+    if model is None or faces is None:  # a figure, or a table WeasyPrint drew (fallback font)
+        return
+    for k, marks in enumerate(cell_marks(part, model, faces)):
+        height = float(writer.pages[start + k].mediabox.height)
+        for row, column, x, top in marks:
+            writer.add_named_destination(cell_anchor(caption.anchor, row, column), start + k,
+                                         Fit.xyz(round(x, 2), round(height - top, 2)))
 
 
 def _draw_onto(target: PageObject, source: PageObject, writer: PdfWriter) -> None:

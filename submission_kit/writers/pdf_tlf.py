@@ -238,16 +238,40 @@ def _header_row(canvas: _Canvas, t: _Tlf,
     return count
 
 
-def _body(canvas: _Canvas, t: _Tlf, page: Page, y: float) -> float:
+# (model row, value column, x, top) of a cell that shows a statistic, as drawn
+CellMark = tuple[int, int, float, float]
+
+
+def _body(canvas: _Canvas, t: _Tlf, page: Page, y: float,
+          marks: list[CellMark] | None = None) -> float:
     s, e = t.sizes, t.edges
     value_x = [e[i + 1] + (s.pad_x if inset is None else inset)
                for i, inset in enumerate(t.layout.insets)]
+    rows = {id(row): i for i, row in enumerate(t.model.rows)} if marks is not None else {}
     for row, cells in t.layout.printed(t.model, page):
         parts = t.wrapping.row_lines(row, cells)
         xs = [_label_x(t, row), *value_x]
+        if marks is not None and id(row) in rows:  # a continued group label is not a row
+            marks += [(rows[id(row)], j, value_x[j], y + s.pad_y)
+                      for j, key in enumerate(row.keys) if key and j < len(value_x)]
         count = _lines_row(canvas, t, list(zip(xs, parts, strict=False)), y + s.pad_y)
         y += count * t.line + 2 * s.pad_y
     return y
+
+
+def cell_marks(doc: Document, model: TableModel, faces: tuple[Face, Face]
+               ) -> list[list[CellMark]]:
+    """Per page, where each cell that carries a results key is drawn (x and the top of its
+    first line, from the top of the page): an assembled book puts a named destination there,
+    as the HTML path does on the cell (the trace's anchor)."""
+    t = prepare(doc, model, faces)
+    pages = []
+    for page in t.layout.pages:
+        scratch, marks = _Canvas(t.box.height), list[CellMark]()
+        y = _header(scratch, t, _page_by(scratch, t, page.page_by, _titles(scratch, t, t.box.top)))
+        _body(scratch, t, page, y, marks)
+        pages.append(marks)
+    return pages
 
 
 def _label_x(t: _Tlf, row: Row) -> float:

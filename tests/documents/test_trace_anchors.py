@@ -85,15 +85,19 @@ def trace(demo_build: Path) -> dict:
     return json.loads((demo_build / f"records/trace/{DOC}.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def picked(trace: dict) -> list[dict]:
-    """The first and last statistic of each table (the last one on a table's later page)."""
+def _picked(trace: dict) -> list[dict]:
+    """The first, middle and last statistic of each table (the last on a later page)."""
     by_table: dict[str, list[dict]] = {}
     for cell in trace["table_cells"]:
         by_table.setdefault(cell["table"], []).append(cell)
     assert "14.1.3" in by_table and len(by_table) >= 3
     return [c for cells in by_table.values() for c in (cells[0], cells[len(cells) // 2],
                                                        cells[-1])]
+
+
+@pytest.fixture(scope="module")
+def picked(trace: dict) -> list[dict]:
+    return _picked(trace)
 
 
 def test_every_table_cell_in_the_trace_has_a_unique_valid_anchor(trace):
@@ -159,7 +163,20 @@ def _text_at(page) -> list[tuple[str, float, float]]:
 
 
 def test_pdf_named_destination_points_at_the_cell(demo_build, trace, picked):
-    reader = PdfReader(demo_build / f"deliverables/documents/{DOC}.pdf")
+    _destinations_point_at_the_cells(demo_build / f"deliverables/documents/{DOC}.pdf", trace,
+                                     picked)
+
+
+def test_the_assembled_tlf_book_pdf_has_them_too(demo_build):
+    """The TLF book's table pages are drawn from the stand-alone files (pdf_assembled): the
+    destinations are put where pdf_tlf draws each cell."""
+    trace = json.loads((demo_build / "records/trace/tlf-book.json").read_text())
+    _destinations_point_at_the_cells(demo_build / "deliverables/documents/tlf-book.pdf",
+                                     trace, _picked(trace))
+
+
+def _destinations_point_at_the_cells(pdf: Path, trace: dict, picked: list[dict]) -> None:
+    reader = PdfReader(pdf)
     named = reader.named_destinations
     assert {c["anchor"] for c in trace["table_cells"]} <= set(named)
     for cell in picked:
