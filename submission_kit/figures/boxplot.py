@@ -32,8 +32,7 @@ from submission_kit.figures.category_frame import (
 from submission_kit.figures.render import (
     ARM_COLOURS,
     ARM_MARKERS,
-    as_images,
-    figure_style,
+    drawn,
 )
 
 GROUP = 0.72  # width of a category's boxes together, in categories
@@ -91,13 +90,8 @@ class BoxPlot:
 
 def render_boxplot(plot: BoxPlot) -> tuple[bytes, bytes, float, float]:
     """(svg, png, width in inches, height in inches)."""
-    import matplotlib.pyplot as plt
-
-    with figure_style(plot.font, plot.font_pt):
-        fig = plt.figure(figsize=(plot.width_in, plot.height_in))
-        draw_boxplot(fig, plot)
-        svg, png = as_images(fig, plot.marking)
-        plt.close(fig)
+    svg, png = drawn(plot.font, plot.font_pt, plot.width_in, plot.height_in, plot.marking,
+                     lambda fig: draw_boxplot(fig, plot))
     return svg, png, plot.width_in, plot.height_in
 
 

@@ -21,7 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
-from submission_kit.figures.render import ARM_COLOURS, text_size, text_width, wrap_text
+from submission_kit.figures.render import (
+    ARM_COLOURS,
+    legend_rows,
+    text_size,
+    text_width,
+    wrap_text,
+)
 
 EDGE_IN = 0.04  # air at the figure's edges
 RIGHT_IN = 0.12  # right of the axes
@@ -160,16 +166,9 @@ class CategoryFrame:
 
     def _legend_lines(self) -> list[list[tuple[int, float]]]:
         """Legend entries (arm, x) on as many lines as the width needs."""
-        lines: list[list[tuple[int, float]]] = [[]]
-        x = EDGE_IN
-        for i, series in enumerate(self.plot.series):
-            width = SAMPLE_IN + 0.6 * self.em + text_width(self.fig, series.label, self.pt)
-            if lines[-1] and x + width > self.plot.width_in - EDGE_IN:
-                lines.append([])
-                x = EDGE_IN
-            lines[-1].append((i, x))
-            x += width + 2.0 * self.em
-        return lines
+        widths = [SAMPLE_IN + 0.6 * self.em + text_width(self.fig, series.label, self.pt)
+                  for series in self.plot.series]
+        return legend_rows(widths, self.plot.width_in, EDGE_IN, 2.0 * self.em)
 
     def axes(self) -> Axes:
         w, h = self.plot.width_in, float(self.fig.get_size_inches()[1])

@@ -26,6 +26,7 @@ from submission_kit.figures.render import (
     as_images,
     extra_height,
     figure_style,
+    legend_rows,
     text_size,
     text_width,
     widest_word,
@@ -125,16 +126,9 @@ class _Frame:
 
     def _legend_lines(self) -> list[list[tuple[int, float]]]:
         """Legend entries (arm position, x) on as many lines as the width needs."""
-        lines: list[list[tuple[int, float]]] = [[]]
-        x = EDGE_IN
-        for i, label in enumerate(self.plot.arms):
-            width = 1.4 * self.em + text_width(self.fig, label, self.pt)
-            if lines[-1] and x + width > self.plot.width_in - EDGE_IN:
-                lines.append([])
-                x = EDGE_IN
-            lines[-1].append((i, x))
-            x += width + 2.0 * self.em
-        return lines
+        widths = [1.4 * self.em + text_width(self.fig, label, self.pt)
+                  for label in self.plot.arms]
+        return legend_rows(widths, self.plot.width_in, EDGE_IN, 2.0 * self.em)
 
     def top(self) -> float:
         """Figure inches (from the bottom) of the rows area's top."""

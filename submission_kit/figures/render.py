@@ -11,7 +11,7 @@ cannot fail the render) and no TeX (DESIGN.md §3, escaping).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -92,6 +92,32 @@ def require_drawable_text(fig: Figure) -> None:
                         f"({', '.join(plt.rcParams['font.family'])}); remove or replace it (if a "
                         "font that has it was installed after matplotlib first ran, delete "
                         "matplotlib's font cache, ~/.cache/matplotlib/fontlist-*.json)")
+
+
+def drawn(font: str, size_pt: float, width_in: float, height_in: float, marking: str,
+          draw: Callable[[Figure], object]) -> tuple[bytes, bytes]:
+    """(svg, png) of a figure of that size that `draw` fills, in the house style."""
+    with figure_style(font, size_pt):
+        fig = plt.figure(figsize=(width_in, height_in))
+        draw(fig)
+        images = as_images(fig, marking)
+        plt.close(fig)
+    return images
+
+
+def legend_rows(widths: Sequence[float], width_in: float, edge_in: float, gap_in: float
+                ) -> list[list[tuple[int, float]]]:
+    """Legend entries of these widths (inches) on as many rows as `width_in` needs: per row,
+    (entry, x of its left edge)."""
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = edge_in
+    for i, width in enumerate(widths):
+        if rows[-1] and x + width > width_in - edge_in:
+            rows.append([])
+            x = edge_in
+        rows[-1].append((i, x))
+        x += width + gap_in
+    return rows
 
 
 def as_images(fig: Figure, marking: str = "") -> tuple[bytes, bytes]:

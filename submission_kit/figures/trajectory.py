@@ -24,8 +24,7 @@ from submission_kit.figures.render import (
     ARM_COLOURS,
     ARM_DASHES,
     ARM_MARKERS,
-    as_images,
-    figure_style,
+    drawn,
 )
 from submission_kit.fmt import is_missing
 from submission_kit.tables.cells import Shown
@@ -138,13 +137,8 @@ def alt_text(title: str, what: str, plot: Trajectory, last: str, panel: str = ""
 
 def render_trajectory(plot: Trajectory) -> tuple[bytes, bytes, float, float]:
     """(svg, png, width in inches, height in inches)."""
-    import matplotlib.pyplot as plt
-
-    with figure_style(plot.font, plot.font_pt):
-        fig = plt.figure(figsize=(plot.width_in, plot.height_in))
-        draw_trajectory(fig, plot)
-        svg, png = as_images(fig, plot.marking)
-        plt.close(fig)
+    svg, png = drawn(plot.font, plot.font_pt, plot.width_in, plot.height_in, plot.marking,
+                     lambda fig: draw_trajectory(fig, plot))
     return svg, png, plot.width_in, plot.height_in
 
 
