@@ -34,7 +34,7 @@ from submission_kit.build import compute
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.io import read_dataset, write_dataset
 from submission_kit.errors import UserError
-from submission_kit.figures import panels, trajectory
+from submission_kit.figures import panels, render, trajectory
 from submission_kit.figures.render import ARM_DASHES, ARM_MARKERS, PNG_DPI
 from submission_kit.fmt import fmt_num
 from submission_kit.study import Study, load_study
@@ -105,14 +105,14 @@ def _expected(figure_id: str, arm: str, visit: str, part: str, lsmean: bool = Fa
 def _drawn(monkeypatch, spec, ctx, results):
     """Lay the figure out and keep the matplotlib figure it saved (to read its artists)."""
     seen = []
-    original = trajectory.as_images
+    original = render.as_images  # what render.drawn saves the trajectory with
 
     def keep(fig, marking=""):
         images = original(fig, marking)
         seen.append((fig, fig.axes[0]))
         return images
 
-    monkeypatch.setattr(trajectory, "as_images", keep)
+    monkeypatch.setattr(render, "as_images", keep)
     monkeypatch.setattr(panels, "as_images", keep)  # the demo's 14.2.5 has a panel B
     model = spec.SPEC.layout(_shown(ctx, results), ctx)
     assert len(seen) == 1
@@ -393,14 +393,14 @@ def _overlaps(fig) -> list[tuple[str, str]]:
 def test_no_text_overlaps_another_or_leaves_the_figure(which, figure_id, request, monkeypatch):
     study, built = request.getfixturevalue(which)
     seen = []
-    original = trajectory.as_images
+    original = render.as_images
 
     def checked(fig, marking=""):
         images = original(fig, marking)
         seen.append(_overlaps(fig))  # before the figure is closed
         return images
 
-    monkeypatch.setattr(trajectory, "as_images", checked)
+    monkeypatch.setattr(render, "as_images", checked)
     monkeypatch.setattr(panels, "as_images", checked)
     ctx = _ctx(study, figure_id)
     SPECS[figure_id].SPEC.layout(_shown(ctx, built.results), ctx)
