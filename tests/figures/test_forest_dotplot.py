@@ -20,7 +20,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
-from figure_studies import PILOT, computed, spec_module
+from figure_studies import PILOT, clashes, computed, on_save, spec_module
 from PIL import Image
 
 from submission_kit.analysis.ard import AnalysisResults
@@ -301,19 +301,12 @@ def test_rerender_is_byte_identical(figure_id, demo):
 
 def _overlaps(fig) -> list[tuple[str, str]]:
     """Pairs of texts whose drawn boxes intersect, and texts outside the figure."""
-    fig.canvas.draw()  # lay out at the figure's own dpi again (the PNG was saved at 200)
-    renderer = fig.canvas.get_renderer()
     texts = [t for t in fig.texts if t.get_text()]
-    for ax in fig.axes:
+    for ax in fig.axes:  # the tick labels drawn (inside the limits) and the axis title
         low, high = sorted(ax.get_xlim())
         ticks = [t for t in ax.get_xticklabels() if low <= t.get_position()[0] <= high]
         texts += [t for t in (*ticks, ax.xaxis.label) if t.get_text() and t.get_visible()]
-    boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9)) for t in texts]
-    bad = [(a, "outside the figure") for a, box in boxes
-           if box.x0 < 0 or box.y0 < 0 or box.x1 > fig.bbox.x1 or box.y1 > fig.bbox.y1]
-    for i, (a, box_a) in enumerate(boxes):
-        bad += [(a, b) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
-    return bad
+    return clashes(fig, texts)
 
 
 def test_the_overlap_check_sees_overlaps():
@@ -333,15 +326,7 @@ def test_no_text_overlaps_another_or_leaves_the_figure(figure_id, which, request
                                                        monkeypatch):
     study, built = request.getfixturevalue(which)
     module = forest if figure_id == "14.2.2" else dotplot
-    seen = []
-    original = module.as_images
-
-    def checked(fig, marking=""):
-        images = original(fig, marking)
-        seen.append(_overlaps(fig))
-        return images
-
-    monkeypatch.setattr(module, "as_images", checked)
+    seen = on_save(monkeypatch, (module,), _overlaps)
     ctx = _ctx(study, figure_id)
     (FOREST.SPEC if figure_id == "14.2.2" else DOTS.SPEC).layout(
         _shown(ctx, built.results), ctx)

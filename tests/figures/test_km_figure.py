@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from figure_studies import PILOT, computed, spec_module
+from figure_studies import PILOT, clashes, computed, on_save, spec_module
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from submission_kit.analysis.time_to_event import numbers_at_risk
@@ -78,15 +78,7 @@ def _ctx(study: Study, **params: object):
 def _drawn(monkeypatch, study: Study, results, **params: object):
     """Lay the figure out and keep the matplotlib figure it saved (to read its artists);
     the caller closes it."""
-    seen = []
-    original = km.as_images
-
-    def keep(fig, marking=""):
-        images = original(fig, marking)
-        seen.append(fig)
-        return images
-
-    monkeypatch.setattr(km, "as_images", keep)
+    seen = on_save(monkeypatch, (km,), lambda fig: fig)
     ctx = _ctx(study, **params)
     model = KM.SPEC.layout(ctx.shown(results[ctx.analysis_id], results), ctx)
     assert len(seen) == 1
@@ -346,16 +338,10 @@ def _overlaps(fig) -> list[tuple[str, str]]:
     """Pairs of texts whose drawn boxes intersect, and texts outside the figure; the legend
     box counts as one text (its lines included)."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
     legend = fig.axes[0].get_legend()
-    boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9))
-             for t in _texts(fig) if t not in legend.get_texts()]
-    boxes.append(("legend", legend.get_window_extent(renderer)))
-    bad = [(a, "outside the figure") for a, box in boxes
-           if box.x0 < 0 or box.y0 < 0 or box.x1 > fig.bbox.x1 or box.y1 > fig.bbox.y1]
-    for i, (a, box_a) in enumerate(boxes):
-        bad += [(a, b) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
-    return bad
+    box = legend.get_window_extent(fig.canvas.get_renderer())
+    return clashes(fig, [t for t in _texts(fig) if t not in legend.get_texts()],
+                   extra=[("legend", box)])
 
 
 @pytest.mark.parametrize(("which", "params"), [("demo", {}), ("demo", {"show_ci": True}),

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from figure_studies import PILOT, computed, only, spec_module
+from figure_studies import PILOT, clashes, computed, on_save, only, spec_module, visible_texts
 from matplotlib.patches import Rectangle
 from scipy import stats
 
@@ -155,15 +155,7 @@ def test_box_statistics_are_the_table_results(demo):
 def test_drawn_boxes_whiskers_and_markers_are_the_results(demo, monkeypatch):
     study, built = demo
     box = _box_plot(study, built.results)
-    seen = []
-    original = panels.as_images
-
-    def keep(fig, marking=""):
-        images = original(fig, marking)
-        seen.append(fig)
-        return images
-
-    monkeypatch.setattr(panels, "as_images", keep)
+    seen = on_save(monkeypatch, (panels,), lambda fig: fig)
     ctx = _ctx(study)
     model = FIGURE.SPEC.layout(ctx.shown(built.results.get(ctx.analysis_id), built.results),
                                ctx)
@@ -244,27 +236,7 @@ def test_without_the_option_the_figure_is_the_trajectory_alone(demo):
 
 def test_no_text_overlaps_another_or_leaves_the_figure(demo, monkeypatch):
     study, built = demo
-    seen = []
-    original = panels.as_images
-
-    def checked(fig, marking=""):
-        images = original(fig, marking)
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        texts = [t for t in fig.texts if t.get_text()]
-        for ax in fig.axes:
-            texts += [t for t in (*ax.get_xticklabels(), *ax.get_yticklabels())
-                      if t.get_text() and t.get_visible()]
-        boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9))
-                 for t in texts]
-        bad = [(a, "outside") for a, b in boxes
-               if b.x0 < 0 or b.y0 < 0 or b.x1 > fig.bbox.x1 or b.y1 > fig.bbox.y1]
-        for i, (a, box_a) in enumerate(boxes):
-            bad += [(a, b) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
-        seen.append(bad)
-        return images
-
-    monkeypatch.setattr(panels, "as_images", checked)
+    seen = on_save(monkeypatch, (panels,), lambda fig: clashes(fig, visible_texts(fig)))
     ctx = _ctx(study)
     FIGURE.SPEC.layout(ctx.shown(built.results.get(ctx.analysis_id), built.results), ctx)
     assert seen == [[]]

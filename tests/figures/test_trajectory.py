@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 import matplotlib.pyplot as plt
 import pytest
-from figure_studies import PILOT, computed, only, spec_module
+from figure_studies import PILOT, clashes, computed, on_save, only, spec_module, visible_texts
 from PIL import Image
 from scipy import stats
 
@@ -104,16 +104,8 @@ def _expected(figure_id: str, arm: str, visit: str, part: str, lsmean: bool = Fa
 
 def _drawn(monkeypatch, spec, ctx, results):
     """Lay the figure out and keep the matplotlib figure it saved (to read its artists)."""
-    seen = []
-    original = render.as_images  # what render.drawn saves the trajectory with
-
-    def keep(fig, marking=""):
-        images = original(fig, marking)
-        seen.append((fig, fig.axes[0]))
-        return images
-
-    monkeypatch.setattr(render, "as_images", keep)
-    monkeypatch.setattr(panels, "as_images", keep)  # the demo's 14.2.5 has a panel B
+    # render.drawn saves the trajectory; the demo's 14.2.5 has a panel B (panels)
+    seen = on_save(monkeypatch, (render, panels), lambda fig: (fig, fig.axes[0]))
     model = spec.SPEC.layout(_shown(ctx, results), ctx)
     assert len(seen) == 1
     return model, *seen[0]
@@ -374,34 +366,14 @@ def test_png_is_drawn_at_the_house_resolution(demo):
 
 
 def _overlaps(fig) -> list[tuple[str, str]]:
-    """Pairs of texts whose drawn boxes intersect, and texts outside the figure."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.texts if t.get_text()]
-    for ax in fig.axes:
-        texts += [t for t in (*ax.get_xticklabels(), *ax.get_yticklabels())
-                  if t.get_text() and t.get_visible()]
-    boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.98, 0.9)) for t in texts]
-    bad = [(a, "outside the figure") for a, box in boxes
-           if box.x0 < 0 or box.y0 < 0 or box.x1 > fig.bbox.x1 or box.y1 > fig.bbox.y1]
-    for i, (a, box_a) in enumerate(boxes):
-        bad += [(a, b) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
-    return bad
+    """Texts outside the figure, and pairs whose drawn boxes intersect."""
+    return clashes(fig, visible_texts(fig))
 
 
 @pytest.mark.parametrize(("which", "figure_id"), CASES)
 def test_no_text_overlaps_another_or_leaves_the_figure(which, figure_id, request, monkeypatch):
     study, built = request.getfixturevalue(which)
-    seen = []
-    original = render.as_images
-
-    def checked(fig, marking=""):
-        images = original(fig, marking)
-        seen.append(_overlaps(fig))  # before the figure is closed
-        return images
-
-    monkeypatch.setattr(render, "as_images", checked)
-    monkeypatch.setattr(panels, "as_images", checked)
+    seen = on_save(monkeypatch, (render, panels), _overlaps)
     ctx = _ctx(study, figure_id)
     SPECS[figure_id].SPEC.layout(_shown(ctx, built.results), ctx)
     assert seen == [[]]
