@@ -156,7 +156,7 @@ def as_ard_csv(all_results: Iterable[AnalysisResults]) -> str:
     are as many group columns as the deepest grouping needs (arm, subgroup and its level,
     visit ...): no grouping is ever cut off."""
     everything = list(all_results)
-    depth = max(2, *(len(s.group) for r in everything for s in r.stats))
+    depth = max([2, *(len(s.group) for r in everything for s in r.stats)])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(ard_columns(depth))

@@ -12,7 +12,6 @@ axis) is `category_frame.CategoryFrame`, shared with the by-visit trajectories.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from submission_kit.figures.category_frame import (
 from submission_kit.figures.render import (
     ARM_COLOURS,
     ARM_MARKERS,
-    drawn,
+    finite,
 )
 
 GROUP = 0.72  # width of a category's boxes together, in categories
@@ -86,13 +85,6 @@ class BoxPlot:
         """The centre of arm `arm`'s box in each category."""
         shift = (arm - (len(self.series) - 1) / 2) * self.slot()
         return tuple(i + shift for i in range(len(self.categories)))
-
-
-def render_boxplot(plot: BoxPlot) -> tuple[bytes, bytes, float, float]:
-    """(svg, png, width in inches, height in inches)."""
-    svg, png = drawn(plot.font, plot.font_pt, plot.width_in, plot.height_in, plot.marking,
-                     lambda fig: draw_boxplot(fig, plot))
-    return svg, png, plot.width_in, plot.height_in
 
 
 def draw_boxplot(fig: Figure, plot: BoxPlot, base_in: float = 0.0) -> Axes:
@@ -174,12 +166,8 @@ def _sample_for(plot: BoxPlot) -> Any:
     return sample
 
 
-def _finite(values: Sequence[float | None]) -> list[float]:
-    return [v for v in values if v is not None and math.isfinite(v)]
-
-
 def _ends(plot: BoxPlot) -> list[float]:
-    return _finite([v for s in plot.series for b in s.boxes if b is not None
+    return finite([v for s in plot.series for b in s.boxes if b is not None
                     for v in (b.low, b.high, b.centre)])
 
 

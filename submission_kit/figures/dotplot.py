@@ -11,7 +11,7 @@ instead of running into the panel; every text is created inside `figure_style` (
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from submission_kit.figures.render import (
     as_images,
     extra_height,
     figure_style,
+    finite,
     legend_rows,
     text_size,
     text_width,
@@ -184,7 +185,7 @@ def _marker_style(arm: int, face: str = "none") -> dict[str, Any]:
 
 
 def _incidence(ax: Axes, plot: DotPlot, centres: Sequence[float]) -> None:
-    values = _finite(v for t in plot.terms for v in t.incidence)
+    values = finite(v for t in plot.terms for v in t.incidence)
     ax.set_xlim(0, max([*values, 1.0]) * 1.08)
     for i in range(len(plot.arms)):
         points = [(t.incidence[i], y) for t, y in zip(plot.terms, centres, strict=True)]
@@ -196,7 +197,7 @@ def _incidence(ax: Axes, plot: DotPlot, centres: Sequence[float]) -> None:
 
 def _differences(ax: Axes, plot: DotPlot, centres: Sequence[float], offset: float) -> None:
     """Several comparisons sit one above the other within a row, in comparison order."""
-    ends = _finite(v for t in plot.terms for d in t.differences
+    ends = finite(v for t in plot.terms for d in t.differences
                    for v in (d.lower, d.upper, d.estimate))
     low, high = min([*ends, 0.0]), max([*ends, 0.0])
     pad = 0.05 * (high - low or 1.0)
@@ -208,13 +209,10 @@ def _differences(ax: Axes, plot: DotPlot, centres: Sequence[float], offset: floa
         style = _marker_style(arm, "white")
         for term, centre in zip(plot.terms, centres, strict=True):
             d, y = term.differences[k], centre + shift
-            whisker = _finite((d.lower, d.upper))
+            whisker = finite((d.lower, d.upper))
             if len(whisker) == 2:
                 ax.plot(whisker, [y, y], color=style["color"], linewidth=1.0)
-            if _finite((d.estimate,)):
-                ax.plot(_finite((d.estimate,)), [y], **style)
+            if finite((d.estimate,)):
+                ax.plot(finite((d.estimate,)), [y], **style)
 
 
-def _finite(values: Iterable[float | None]) -> list[float]:
-    """The values that can be drawn: not-estimable ones (None, NaN) are left out."""
-    return [v for v in values if v is not None and math.isfinite(v)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from submission_kit.figures.category_frame import EDGE_IN
-from submission_kit.figures.render import as_images, figure_style
+from submission_kit.figures.render import drawn
 
 HEADING = 1.9  # a heading's band, in font sizes
 GAP = 1.0  # between a panel and the next heading, in font sizes
@@ -38,12 +38,10 @@ def panels_height(panels: Sequence[Panel], font_pt: float) -> float:
 def render_panels(panels: Sequence[Panel], width_in: float, font: str, font_pt: float,
                   marking: str = "") -> tuple[bytes, bytes, float, float]:
     """(svg, png, width in inches, height in inches): the panels top to bottom."""
-    import matplotlib.pyplot as plt
-
     em = font_pt / 72
     height = panels_height(panels, font_pt)
-    with figure_style(font, font_pt):
-        fig = plt.figure(figsize=(width_in, height))
+
+    def draw(fig: Figure) -> None:
         top = height
         for panel in panels:
             fig.text(EDGE_IN, top - 0.35 * em, panel.heading, transform=fig.dpi_scale_trans,
@@ -51,6 +49,6 @@ def render_panels(panels: Sequence[Panel], width_in: float, font: str, font_pt: 
             top -= HEADING * em + panel.height_in
             panel.draw(fig, top)
             top -= GAP * em
-        svg, png = as_images(fig, marking)
-        plt.close(fig)
+
+    svg, png = drawn(font, font_pt, width_in, height, marking, draw)
     return svg, png, width_in, height

@@ -11,7 +11,8 @@ cannot fail the render) and no TeX (DESIGN.md §3, escaping).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -92,6 +93,11 @@ def require_drawable_text(fig: Figure) -> None:
                         f"({', '.join(plt.rcParams['font.family'])}); remove or replace it (if a "
                         "font that has it was installed after matplotlib first ran, delete "
                         "matplotlib's font cache, ~/.cache/matplotlib/fontlist-*.json)")
+
+
+def finite(values: Iterable[float | None]) -> list[float]:
+    """The values that can be drawn: not-estimable ones (None, NaN, infinite) are left out."""
+    return [v for v in values if v is not None and math.isfinite(v)]
 
 
 def drawn(font: str, size_pt: float, width_in: float, height_in: float, marking: str,

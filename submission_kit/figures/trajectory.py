@@ -11,7 +11,7 @@ behind each point under the axis) is `category_frame.CategoryFrame`, shared with
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from submission_kit.figures.render import (
     ARM_DASHES,
     ARM_MARKERS,
     drawn,
+    finite,
 )
 from submission_kit.fmt import is_missing
 from submission_kit.tables.cells import Shown
@@ -190,13 +191,9 @@ def _draw_series(ax: Axes, plot: Trajectory, arm: int, series: TrajectorySeries)
     ax.plot(xs, ys, gid=f"mean-{arm}", zorder=3, **look)
 
 
-def _finite(values: Iterable[float | None]) -> list[float]:
-    return [v for v in values if v is not None and math.isfinite(v)]
-
-
 def y_limits(plot: Trajectory) -> tuple[float, float]:
     """Every bar's ends and the reference line, with air above and below."""
-    ends = _finite(c + sign * (s or 0.0) for series in plot.series
+    ends = finite(c + sign * (s or 0.0) for series in plot.series
                    for c, s in zip(series.centre, series.se, strict=True) if c is not None
                    for sign in (-1, 1))
     ends += [] if plot.reference is None else [plot.reference]

@@ -32,7 +32,7 @@ from submission_kit.build import compute
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.io import read_dataset
 from submission_kit.errors import UserError
-from submission_kit.figures import panels
+from submission_kit.figures import render
 from submission_kit.study import Study, load_study
 from submission_kit.tables.spec import load_spec
 
@@ -155,7 +155,7 @@ def test_box_statistics_are_the_table_results(demo):
 def test_drawn_boxes_whiskers_and_markers_are_the_results(demo, monkeypatch):
     study, built = demo
     box = _box_plot(study, built.results)
-    seen = on_save(monkeypatch, (panels,), lambda fig: fig)
+    seen = on_save(monkeypatch, (render,), lambda fig: fig)
     ctx = _ctx(study)
     model = FIGURE.SPEC.layout(ctx.shown(built.results.get(ctx.analysis_id), built.results),
                                ctx)
@@ -236,7 +236,7 @@ def test_without_the_option_the_figure_is_the_trajectory_alone(demo):
 
 def test_no_text_overlaps_another_or_leaves_the_figure(demo, monkeypatch):
     study, built = demo
-    seen = on_save(monkeypatch, (panels,), lambda fig: clashes(fig, visible_texts(fig)))
+    seen = on_save(monkeypatch, (render,), lambda fig: clashes(fig, visible_texts(fig)))
     ctx = _ctx(study)
     FIGURE.SPEC.layout(ctx.shown(built.results.get(ctx.analysis_id), built.results), ctx)
     assert seen == [[]]
