@@ -84,6 +84,10 @@ class Page:
     page_by: str = ""
     continued: int = 0  # how many leading rows are "(continued)" rows
 
+    def model_index(self, k: int) -> int | None:
+        """The model row printed k-th on this page; None for a "(continued)" row."""
+        return None if k < self.continued else self.start + k - self.continued
+
 
 @dataclass(frozen=True, slots=True)
 class TableLayout:

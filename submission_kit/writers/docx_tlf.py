@@ -130,8 +130,9 @@ class TableXml:
             append(_ROW_OPEN_B)
             key = (keep, row.indent, row.label)
             append(labels.get(key) or label(key, row))
-            if anchored and row.keys and k >= page.continued:
-                append(self._marked(keep, page.start + k - page.continued, row, cells))
+            index = page.model_index(k)
+            if anchored and row.keys and index is not None:
+                append(self._marked(keep, index, row, cells))
             else:
                 for (known, make), text in zip(columns, cells, strict=False):
                     append(known.get(text) or make(text))

@@ -130,9 +130,11 @@ def _table(model: TableModel, layout: TableLayout, page: Page, anchor: str = "")
     trace anchors (results_view.cell_anchor) as ids."""
     cols = "".join(f'<col style="width: {w:.2f}pt">' for w in layout.widths)
     wrapping = layout.wrapping
-    body = "".join(_row(row, cells, wrapping, _ids(anchor, page.start + k - page.continued, row)
-                        if anchor and row.keys and k >= page.continued else None)
-                   for k, (row, cells) in enumerate(layout.printed(model, page)))
+    indices = [page.model_index(k) for k in range(len(layout.printed(model, page)))]
+    body = "".join(_row(row, cells, wrapping, _ids(anchor, index, row)
+                        if anchor and row.keys and index is not None else None)
+                   for index, (row, cells) in zip(indices, layout.printed(model, page),
+                                                  strict=True))
     return (f'<table class="tlf" style="width: {sum(layout.widths):.2f}pt">'
             f"<colgroup>{cols}</colgroup>{_thead(model, wrapping)}<tbody>{body}</tbody></table>")
 

@@ -63,8 +63,10 @@ def _mark_cells(writer: PdfWriter, caption: CaptionEntry, part: Document, start:
     from submission_kit.writers.pdf_tlf import cell_marks, faces_of, table_of
 
     model = table_of(part)
-    faces = faces_of(part) if model is not None else None
-    if model is None or faces is None:  # a figure, or a table WeasyPrint drew (fallback font)
+    if model is None or not any(key for row in model.rows for key in row.keys):
+        return  # a figure, or a table without results keys (a listing)
+    faces = faces_of(part)
+    if faces is None:  # a table WeasyPrint drew (a fallback font)
         return
     for k, marks in enumerate(cell_marks(part, model, faces)):
         height = float(writer.pages[start + k].mediabox.height)

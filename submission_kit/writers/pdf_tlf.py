@@ -247,12 +247,12 @@ def _body(canvas: _Canvas, t: _Tlf, page: Page, y: float,
     s, e = t.sizes, t.edges
     value_x = [e[i + 1] + (s.pad_x if inset is None else inset)
                for i, inset in enumerate(t.layout.insets)]
-    rows = {id(row): i for i, row in enumerate(t.model.rows)} if marks is not None else {}
-    for row, cells in t.layout.printed(t.model, page):
+    for k, (row, cells) in enumerate(t.layout.printed(t.model, page)):
         parts = t.wrapping.row_lines(row, cells)
         xs = [_label_x(t, row), *value_x]
-        if marks is not None and id(row) in rows:  # a continued group label is not a row
-            marks += [(rows[id(row)], j, value_x[j], y + s.pad_y)
+        index = page.model_index(k)  # None: a continued group label, not a model row
+        if marks is not None and index is not None:
+            marks += [(index, j, value_x[j], y + s.pad_y)
                       for j, key in enumerate(row.keys) if key and j < len(value_x)]
         count = _lines_row(canvas, t, list(zip(xs, parts, strict=False)), y + s.pad_y)
         y += count * t.line + 2 * s.pad_y
