@@ -75,8 +75,3 @@ def run_analyses(tasks: Sequence[AnalysisTask], pool: Executor | None,
         for future in futures:  # the build stops at its first error: no work after it
             future.cancel()
         raise
-
-
-def analysis_steps(count: int, pool: Executor | None) -> int:
-    """How many progress messages `run_analyses` gives for `count` tasks."""
-    return 1 if pool is not None and count > 1 else count

@@ -14,29 +14,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from submission_kit.analysis.ard import AnalysisResults, as_ard_csv, as_ard_json
+from submission_kit.analysis.ard import AnalysisResults
 from submission_kit.buildgraph import read_records
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
 from submission_kit.documents.render import RenderedDocument, render_document, running_header
-from submission_kit.documents.results_view import as_trace_json
-from submission_kit.documents.structure import as_document_json
 from submission_kit.errors import UserError
-from submission_kit.executors import check_executor, open_executor
+from submission_kit.executors import check_executor, open_executor, steps
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.locations import study_reference_docx, template_dirs
 from submission_kit.outputs import (
-    ARD_CSV,
-    document_file,
-    document_model_file,
-    figure_file,
-    figure_image,
     manifest_path,
-    results_file,
     table_file,
     table_model_file,
-    trace_file,
 )
 from submission_kit.publish import check_output_dir, output_lock, publish, read_previous
 from submission_kit.study import ROOT_TEMPLATE, DocumentConfig, OutputConfig, Study
@@ -227,40 +218,19 @@ def _selected(options: BuildOptions, *names: str) -> bool:
     return not options.only or any(name in options.only for name in names)
 
 
-def plan_files(study: Study, computed: Computed, options: BuildOptions
-               ) -> tuple[dict[str, bytes], dict[str, tuple[str, Document]]]:
-    """(files ready now, files to render): output-relative path -> bytes / (format, doc)."""
+def plan_mock_files(study: Study, computed: Computed, options: BuildOptions
+                    ) -> tuple[dict[str, bytes], dict[str, tuple[str, Document]]]:
+    """A mock build's files (every table as a shell; no results, figures or documents): (the
+    table models, the DOCX/PDF to render), by output-relative path. Real builds plan their
+    files node by node (incremental.py)."""
     ready: dict[str, bytes] = {}
     render: dict[str, tuple[str, Document]] = {}
-    for analysis_id, result in computed.results.items():
-        if _selected(options, result.output_id, analysis_id):
-            ready[results_file(analysis_id)] = as_ard_json(result).encode()
-    if computed.results and not options.only:  # the whole ARD, or none rewritten
-        ready[ARD_CSV] = as_ard_csv(computed.results[k] for k in sorted(
-            computed.results)).encode()
     for table_id, table in computed.tables.items():
         stem = table_file_stem(table_id)
         if _selected(options, table_id, stem):
             ready[table_model_file(stem)] = table_json(table).encode()
             for fmt in options.formats:
                 render[table_file(stem, fmt)] = (fmt, tlf_document(study, table, options.mock))
-    for figure_id, figure in computed.figures.items():
-        stem = figure_file_stem(figure_id)
-        if _selected(options, figure_id, stem):
-            ready[figure_image(stem, "svg")] = figure.svg
-            ready[figure_image(stem, "png")] = figure.png
-            for fmt in options.formats:
-                render[figure_file(stem, fmt)] = (fmt, tlf_document(study, figure))
-    for doc in study.documents:
-        if doc.id in computed.documents and _selected(options, doc.id):
-            rendered = computed.documents[doc.id]
-            ready[trace_file(doc.id)] = as_trace_json(
-                rendered.document, rendered.trace, computed.results).encode()
-            ready[document_model_file(doc.id)] = as_document_json(rendered.document).encode()
-            for fmt in doc.formats:
-                if fmt in options.formats:
-                    render[document_file(doc.id, fmt)] = document_job(study, doc,
-                                                                      rendered.document, fmt)
     return ready, render
 
 
@@ -296,8 +266,8 @@ def build(study: Study, options: BuildOptions, progress: Progress = lambda messa
         options = replace(options, only=resolve_only(study, options.only))
         if options.mock:  # shells: nothing cached, no data, no node records
             computed = compute_mock(study)
-            ready, render = plan_files(study, computed, options)
-            expect((1 if pool is not None and len(render) > 1 else len(render)) + 1)
+            ready, render = plan_mock_files(study, computed, options)
+            expect(steps(len(render), pool) + 1)
             outcome = Outcome({**ready, **render_files(render, pool, progress)},
                               formats=options.formats)
             cache = Cache(None)

@@ -18,6 +18,12 @@ from submission_kit.errors import UserError
 LOCAL = "local"
 
 
+def steps(count: int, pool: Executor | None) -> int:
+    """How many progress messages `count` tasks give: one each here, one for the batch on a
+    pool (analyses: analysis_tasks.run_analyses; files: build.render_files)."""
+    return 1 if pool is not None and count > 1 else count
+
+
 def check_executor(spec: str) -> None:
     if spec != LOCAL and not spec.startswith("dask://"):
         raise UserError(f"--executor {spec!r}: use local or dask://HOST:PORT")

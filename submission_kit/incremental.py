@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from submission_kit.analysis.ard import AnalysisResults, as_ard_csv, as_ard_json
-from submission_kit.analysis_tasks import analysis_steps, analysis_task, run_analyses
+from submission_kit.analysis_tasks import analysis_task, run_analyses
 from submission_kit.build import (
     BuildOptions,
     Progress,
@@ -46,6 +46,7 @@ from submission_kit.data.load import StudyData, load_study_data
 from submission_kit.documents.render import RenderedDocument, render_document
 from submission_kit.documents.results_view import as_trace_json
 from submission_kit.documents.structure import as_document_json
+from submission_kit.executors import steps
 from submission_kit.figures.model import FigureModel, figure_file_stem
 from submission_kit.locations import find_spec_file
 from submission_kit.outputs import (
@@ -150,7 +151,7 @@ def build_nodes(study: Study, options: BuildOptions, cache: Cache,
                            progress, expect),
                *_output_files(study, nodes, results, models, cache, options, outcome)]
     jobs = sum(len(p.render) for p in pending)
-    expect((1 if pool is not None and jobs > 1 else jobs) + 1)  # + "Publishing output"
+    expect(steps(jobs, pool) + 1)  # + "Publishing output"
     _render_pending(pending, pool, cache, outcome, progress)
     if not options.only:
         _ard(nodes, results, cache, outcome)
@@ -166,7 +167,7 @@ def _analyse(study: Study, nodes: Mapping[str, _Node], results: _LazyResults, no
     when one must run, or when a dataset changed that no output reads yet: the contract says
     every declared dataset is checked."""
     misses = [n for n in nodes.values() if n.hit is None and n.spec.analyse is not None]
-    expect(1 + analysis_steps(len(misses), pool))
+    expect(1 + steps(len(misses), pool))
     recorded = {i: h for r in previous.values() for i, h in r.inputs.items()
                 if i.startswith("data:")}
     unchecked = [d.name for d in study.datasets if recorded.get(f"data:{d.name}")

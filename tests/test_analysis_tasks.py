@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from submission_kit.analysis_tasks import analysis_steps, analysis_task, run_analyses
+from submission_kit.analysis_tasks import analysis_task, run_analyses
 from submission_kit.build import declared_needs, load_specs
 from submission_kit.cli import DEMO_STUDY
 from submission_kit.data.load import load_study_data
 from submission_kit.errors import UserError
+from submission_kit.executors import steps as analysis_steps
 from submission_kit.locations import find_spec_file
 from submission_kit.study import load_study
 
 FAILING_SPEC = '''
 from submission_kit.errors import UserError
+from submission_kit.executors import steps as analysis_steps
 from submission_kit.tables.spec import OutputSpec
 
 
