@@ -18,7 +18,7 @@ from submission_kit.analysis.ard import AnalysisResults
 from submission_kit.buildgraph import read_records
 from submission_kit.data.contracts import DatasetNeed
 from submission_kit.data.load import StudyData, load_study_data
-from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage
+from submission_kit.documents.model import Document, FigureRef, TableRef, TitlePage, part_key
 from submission_kit.documents.render import RenderedDocument, render_document, running_header
 from submission_kit.errors import UserError
 from submission_kit.executors import check_executor, open_executor, steps
@@ -195,10 +195,12 @@ def document_job(study: Study, config: DocumentConfig, document: Document, fmt: 
     if fmt != "pdf":
         return fmt, document
     if config.assemble:
-        parts = {f"table:{m.id}": tlf_document(study, m) for m in document.tables.values()}
-        parts |= {f"figure:{m.id}": tlf_document(study, m) for m in document.figures.values()}
+        parts = {part_key("table", m.id): tlf_document(study, m)
+                 for m in document.tables.values()}
+        parts |= {part_key("figure", m.id): tlf_document(study, m)
+                  for m in document.figures.values()}
     else:
-        parts = {f"table:{m.id}": replace(tlf_document(study, m), style=document.style)
+        parts = {part_key("table", m.id): replace(tlf_document(study, m), style=document.style)
                  for m in document.tables.values() if drawn_as_its_pages(m, document.style)}
     return fmt, (replace(document, parts=parts) if parts else document)
 
@@ -208,7 +210,7 @@ def _render(kind: str, document: Document) -> bytes:
     if kind == "docx":
         from submission_kit.writers.docx import as_docx
 
-        return as_docx(document, document.reference_docx or None)
+        return as_docx(document)
     from submission_kit.writers.pdf import as_pdf
 
     return as_pdf(document)

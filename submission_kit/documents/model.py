@@ -162,3 +162,7 @@ def heading_anchor(text: str, taken: set[str]) -> str:
     taken.add(anchor)
     return anchor
 
+
+def part_key(kind: str, output_id: str) -> str:
+    """How `Document.parts` names an output's stand-alone document: "table:14.1.3"."""
+    return f"{kind}:{output_id}"

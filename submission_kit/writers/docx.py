@@ -102,10 +102,12 @@ _HEAD_GAP_PT = 8.64  # between the running header (footer) and the titles (notes
 def as_docx(doc: Document, reference: bytes | None = None) -> bytes:
     """The whole document as DOCX bytes; the same `Document` (and reference) always gives the
     same bytes. `reference`: a study's own reference.docx, whose styles the document takes
-    (None: the shipped templates/reference.docx, docx_reference)."""
+    (None: the document's own `reference_docx`, else the shipped templates/reference.docx,
+    docx_reference)."""
     require_writable(doc)
     outline = outline_of(doc)
-    word = open_reference(doc.style, doc.language, reference)
+    word = open_reference(doc.style, doc.language,
+                          reference if reference is not None else doc.reference_docx or None)
     geo = Geometry.from_page(doc.style.page)
     writer = _Body(doc, outline, word.part, geo)
     body = writer.build()

@@ -293,9 +293,6 @@ class Reader:
         self._cells: dict[tuple[bytes, tuple[float, float, float, float]],
                           tuple[float, bool, float, float, tuple[str, ...], bool]] = {}
 
-    def body(self, body: etree._Element) -> Flow:
-        return self.children(iter(body), [section_geometry(s) for s in body.iter(W + "sectPr")])
-
     def children(self, children: Iterable[etree._Element], sections: list[Geometry]) -> Flow:
         """The flow of the body's children, read one at a time (a streamed body is freed as
         it goes); `sections`: the geometry of every w:sectPr in the body, in order."""

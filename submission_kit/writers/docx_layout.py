@@ -175,11 +175,6 @@ def _chain_height(chain: list[Unit], after: float | None) -> float:
     return total
 
 
-def bookmark_pages(body: etree._Element, styles: Styles) -> dict[str, int]:
-    """Bookmark name -> the page its paragraph (or table row) starts on."""
-    return _bookmark_pages(Reader(styles).body(body))
-
-
 def _bookmark_pages(flow: Flow) -> dict[str, int]:
     found: dict[str, int] = {}
     for unit, page in zip(flow.units, pages_of(flow), strict=True):

@@ -22,7 +22,6 @@ TWIPS_PER_INCH = 1440
 EMU_PER_INCH = 914400
 MONO_FONT = "Liberation Mono"
 LINK_COLOR = "0563C1"
-INDENT_STEP = 216  # 0.15 inch per indent level of a table row label
 RULE = 'w:val="single" w:sz="6" w:space="0" w:color="000000"'  # 0.75 pt, as Sizes.rule
 
 _PAPER = {"letter": (12240, 15840), "a4": (11906, 16838)}  # twips; A4 is 210 x 297 mm

@@ -67,10 +67,6 @@ def notes_xml(lines: tuple[str, ...], sizes: Sizes) -> str:
         for i, line in enumerate(lines))
 
 
-def has_notes(model: TableModel | FigureModel) -> bool:
-    return bool(model.footnotes or model.source)
-
-
 def page_by_xml(text: str, sizes: Sizes, break_before: bool) -> str:
     gap = round(sizes.page_by_gap * 20)
     return para(run(text), "TableText", keep_next=True, break_before=break_before,

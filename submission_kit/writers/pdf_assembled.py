@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pypdf.generic import NameObject
 
-from submission_kit.documents.model import Document
+from submission_kit.documents.model import Document, part_key
 from submission_kit.documents.outline import CaptionEntry, outline_of
 from submission_kit.documents.results_view import cell_anchor
 from submission_kit.writers.html import Placeholder, as_html
@@ -29,9 +29,8 @@ if TYPE_CHECKING:
     from pypdf import PageObject, PdfReader, PdfWriter
 
 
-def part_key(caption: CaptionEntry) -> str:
-    """How `Document.parts` names the stand-alone file of a caption's output."""
-    return f"{caption.kind}:{caption.ref_id}"
+def _part(caption: CaptionEntry) -> str:
+    return part_key(caption.kind, caption.ref_id)
 
 
 def assembled_pdf(doc: Document) -> bytes:
@@ -40,18 +39,18 @@ def assembled_pdf(doc: Document) -> bytes:
     from submission_kit.writers.pdf import as_pdf, html_to_pdf, pdf_identifier
 
     outline = outline_of(doc)
-    held = [c for c in outline.captions if part_key(c) in doc.parts]
+    held = [c for c in outline.captions if _part(c) in doc.parts]
     readers = {key: PdfReader(io.BytesIO(as_pdf(part))) for key, part in sorted(doc.parts.items())}
-    placeholders = {c.anchor: _placeholder(readers[part_key(c)]) for c in held}
+    placeholders = {c.anchor: _placeholder(readers[_part(c)]) for c in held}
     html = as_html(doc, placeholders=placeholders)
     identifier = pdf_identifier(doc, html)
     main = PdfReader(io.BytesIO(html_to_pdf(doc, html, identifier, tagged=False)))
     starts = _first_pages(main, [c.anchor for c in held])
     writer = PdfWriter(clone_from=main)
     for caption in held:
-        for k, page in enumerate(readers[part_key(caption)].pages):
+        for k, page in enumerate(readers[_part(caption)].pages):
             _draw_onto(writer.pages[starts[caption.anchor] + k], page, writer)
-        _mark_cells(writer, caption, doc.parts[part_key(caption)], starts[caption.anchor])
+        _mark_cells(writer, caption, doc.parts[_part(caption)], starts[caption.anchor])
     return finished(writer, identifier)
 
 
