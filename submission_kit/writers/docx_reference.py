@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 
 import docx
 from docx.document import Document as DocxDocument
@@ -25,6 +24,7 @@ from docx.oxml.ns import nsdecls, qn
 
 from submission_kit.documents.model import Style
 from submission_kit.errors import UserError
+from submission_kit.locations import BUNDLED, REFERENCE_DOCX
 from submission_kit.writers.docx_ooxml import normalize_zip
 from submission_kit.writers.docx_package import drop_template_leftovers, set_app_properties
 from submission_kit.writers.docx_styles import (
@@ -39,7 +39,7 @@ from submission_kit.writers.docx_styles import (
     style_defs,
 )
 
-REFERENCE_NAME = "reference.docx"
+REFERENCE_NAME = REFERENCE_DOCX  # locations names it, for the build graph too
 _FIXED = datetime(2000, 1, 1, tzinfo=UTC)
 _HEADING_ABSTRACT, _HEADING_NUM = 1, 1
 # Styles of the template that stay: the defaults Word falls back to.
@@ -156,8 +156,7 @@ def _drop_custom_xml(word: DocxDocument) -> None:
 
 @cache
 def shipped_reference() -> bytes:
-    path = resources.files("submission_kit") / "bundled" / "templates" / REFERENCE_NAME
-    return path.read_bytes()
+    return (BUNDLED / "templates" / REFERENCE_NAME).read_bytes()
 
 
 def _style_key(style: Style) -> tuple[object, ...]:

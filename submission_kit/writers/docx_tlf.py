@@ -23,6 +23,7 @@ from submission_kit.writers.docx_ooxml import (
     EMU_PER_INCH,
     RULE,
     TWIPS_PER_INCH,
+    bookmark,
     esc,
     para,
     run,
@@ -145,10 +146,9 @@ class TableXml:
             xml = known.get(text) or make(text)
             if c < len(row.keys) and row.keys[c]:
                 at, end = xml.index(_PPR_CLOSE) + len(_PPR_CLOSE), len(xml) - len(_CELL_CLOSE_B)
-                bid = next(self._bookmark_ids)
-                name = esc(cell_anchor(self._anchor, index, c))
-                xml = (xml[:at] + f'<w:bookmarkStart w:id="{bid}" w:name="{name}"/>'.encode()
-                       + xml[at:end] + f'<w:bookmarkEnd w:id="{bid}"/>'.encode() + xml[end:])
+                marked = bookmark(cell_anchor(self._anchor, index, c), next(self._bookmark_ids),
+                                  xml[at:end].decode())
+                xml = xml[:at] + marked.encode() + xml[end:]
             out.append(xml)
         return b"".join(out)
 
