@@ -52,7 +52,6 @@ class Source:
     per: float = 100_000.0
     cases: float | None = None
     base: float | None = None
-    year: str = ""
 
     def per_person(self, population: float) -> float:
         """Cases per person; a count without `base` was counted in `population` itself."""
@@ -220,7 +219,6 @@ def _source(value: Any, where: str, per: float, error: Error) -> Source:
         per=_positive(table.get("per", per), f"{where}.per", error),
         cases=_non_negative(table["cases"], f"{where}.cases", error) if "cases" in table else None,
         base=_positive(table["base"], f"{where}.base", error) if "base" in table else None,
-        year=str(table.get("year", "")),
     )
 
 
