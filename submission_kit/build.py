@@ -317,11 +317,11 @@ def changes_since(before: Any, out: Path) -> tuple[str, ...]:
 def resolve_only(study: Study, only: tuple[str, ...]) -> tuple[str, ...]:
     """The --only ids, checked; a document section ('fda-meeting-package/09-questions')
     stands for its document: a DOCX or PDF is one file, so a section is rebuilt with it."""
-    known = {*(d.id for d in study.documents)}
+    documents = {d.id for d in study.documents}
+    known = set(documents)
     for config in study.outputs:
         known |= {config.id, _file_stem(config),
                   f"{config.kind[0]}_{config.id.replace('.', '_')}"}
-    documents = {d.id for d in study.documents}
     resolved = []
     for name in only:
         doc_id, _, section = name.partition("/")

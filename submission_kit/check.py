@@ -57,8 +57,8 @@ class Build:
 
     def siblings(self, kind: str, stem: str, *exts: str) -> list[str]:
         """The files of one output (e.g. a table's DOCX and PDF), in `exts` order."""
-        found = {parse(r).ext: r for r in self.files
-                 if parse(r).kind == kind and parse(r).stem == stem}
+        found = {w.ext: r for r in self.files
+                 if (w := parse(r)).kind == kind and w.stem == stem}
         return [found[e] for e in exts if e in found]
 
     @property

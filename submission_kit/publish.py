@@ -32,8 +32,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from submission_kit.buildgraph import sha256_bytes
 from submission_kit.errors import UserError
-from submission_kit.manifest import as_manifest_json, sha256_bytes
+from submission_kit.manifest import as_manifest_json
 from submission_kit.outputs import BOOKKEEPING, MANIFEST, SUMS, deliverables_sums, manifest_path
 from submission_kit.study import Study
 
