@@ -28,7 +28,7 @@ from pathlib import Path
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
 from docx.parts.document import DocumentPart
 from docx.parts.hdrftr import FooterPart, HeaderPart
 
@@ -78,7 +78,7 @@ from submission_kit.writers.docx_package import (
     set_update_fields,
 )
 from submission_kit.writers.docx_reference import open_reference
-from submission_kit.writers.docx_styles import TOC_LEVELS
+from submission_kit.writers.docx_styles import TOC_LEVELS, add_lists, next_list_ids
 from submission_kit.writers.docx_tlf import (
     TableXml,
     drawing_xml,
@@ -142,11 +142,9 @@ class _Body:
         self.out: list[str | bytes] = []  # bytes: the pages of a table (TableXml)
         self._bookmark_ids = count(1)
         self._drawing_ids = count(1)
-        numbering = part.numbering_part.element  # list ids after the reference's own
-        self._abstract_id = 1 + max((int(a.get(qn("w:abstractNumId"))) for a in
-                                     numbering.iterchildren(qn("w:abstractNum"))), default=0)
-        self._num_ids = count(1 + max((int(n.get(qn("w:numId"))) for n in
-                                       numbering.iterchildren(qn("w:num"))), default=0))
+        # list ids after the reference's own
+        self._abstract_id, first_num = next_list_ids(part.numbering_part.element)
+        self._num_ids = count(first_num)
         self._nums: list[str] = []
         self.contents: list[Contents] = []  # the TOC and lists, to get their page numbers
         self._bullet_num = 0
@@ -345,13 +343,7 @@ class _Body:
                                                                      True)
         wrapper = f"<w:numbering {nsdecls('w')}>{defs}{''.join(self._nums)}</w:numbering>"
         new = list(parse_xml(wrapper))
-        first_num = root.find(qn("w:num"))
-        for element in new[:2]:
-            if first_num is not None:
-                first_num.addprevious(element)
-            else:
-                root.append(element)
-        root.extend(new[2:])
+        add_lists(root, new[:2], new[2:])
 
     # tables of contents
 

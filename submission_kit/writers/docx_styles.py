@@ -254,20 +254,34 @@ def heading_numbered(word: DocxDocument) -> bool:
     return False
 
 
+def next_list_ids(numbering: etree._Element) -> tuple[int, int]:
+    """(abstractNumId, numId) of a new list, after the ones the numbering part holds."""
+    abstract_id = 1 + max((int(a.get(qn("w:abstractNumId")))
+                           for a in numbering.iterchildren(qn("w:abstractNum"))), default=0)
+    num_id = 1 + max((int(n.get(qn("w:numId"))) for n in numbering.iterchildren(qn("w:num"))),
+                     default=0)
+    return abstract_id, num_id
+
+
+def add_lists(numbering: etree._Element, abstracts: list[etree._Element],
+              nums: list[etree._Element]) -> None:
+    """Add list definitions where the schema wants them: every w:abstractNum before the
+    first w:num, the w:num elements at the end."""
+    first_num = numbering.find(qn("w:num"))
+    for element in abstracts:
+        if first_num is not None:
+            first_num.addprevious(element)
+        else:
+            numbering.append(element)
+    numbering.extend(nums)
+
+
 def number_headings(word: DocxDocument) -> None:
     """Give Heading 1-6 the writer's numbering (a new list, ids after the reference's)."""
     root = word.part.numbering_part.element
-    abstract_id = 1 + max((int(a.get(qn("w:abstractNumId")))
-                           for a in root.iterchildren(qn("w:abstractNum"))), default=0)
-    num_id = 1 + max((int(n.get(qn("w:numId"))) for n in root.iterchildren(qn("w:num"))),
-                     default=0)
+    abstract_id, num_id = next_list_ids(root)
     abstract, num = heading_numbering_xml(abstract_id, num_id)
-    first_num = root.find(qn("w:num"))
-    if first_num is not None:
-        first_num.addprevious(parse_xml(abstract))
-    else:
-        root.append(parse_xml(abstract))
-    root.append(parse_xml(num))
+    add_lists(root, [parse_xml(abstract)], [parse_xml(num)])
     for level in range(1, HEADING_LEVELS + 1):
         _set_numbering(word, f"Heading{level}", level - 1, num_id)
 
